@@ -1,0 +1,56 @@
+package dev.earshot.spi;
+
+import dev.earshot.spi.engine.SpeechEngineFactory;
+import dev.earshot.spi.hook.SessionHookFactory;
+import dev.earshot.spi.sink.TranscriptSinkFactory;
+import dev.earshot.spi.source.CaptureSourceFactory;
+
+import java.util.List;
+
+/**
+ * The entry point of a plugin jar, found with {@link java.util.ServiceLoader} (list the implementation in
+ * {@code META-INF/services/dev.earshot.spi.Plugin}). A plugin hands out named factories for the capture sources,
+ * speech engines, transcript sinks and session hooks it provides; every method but {@link #name()} is optional.
+ *
+ * <h2>Lifecycle</h2>
+ * The host calls {@link #start(PluginContext)} once, before it asks any factory for an instance, and
+ * {@link #stop()} once at shutdown, after every instance the plugin created has been closed. No method of the
+ * plugin or of its factories is called after {@code stop()} returns. Both hooks run on a host worker thread (never
+ * an event loop) and are bounded by the host's hook time limit ({@code earshot.hooks.timeout}, 5 s by default):
+ * a hook that throws or overruns fails the pipelines that use the plugin, and only those.
+ */
+public interface Plugin {
+
+    /** Short, stable identifier of the plugin, e.g. {@code "vosk"}; unique among installed plugins. */
+    String name();
+
+    /** Version of the plugin; by default the {@code Implementation-Version} of its jar manifest. */
+    default String version() {
+        String version = getClass().getPackage().getImplementationVersion();
+        return version == null ? "unknown" : version;
+    }
+
+    default Iterable<CaptureSourceFactory> sourceFactories() {
+        return List.of();
+    }
+
+    default Iterable<SpeechEngineFactory> engineFactories() {
+        return List.of();
+    }
+
+    default Iterable<TranscriptSinkFactory> sinkFactories() {
+        return List.of();
+    }
+
+    default Iterable<SessionHookFactory> sessionHookFactories() {
+        return List.of();
+    }
+
+    /** Plugin start hook. The context carries the plugin's own settings ({@code earshot.plugins.<name>.*}). */
+    default void start(PluginContext context) throws Exception {
+    }
+
+    /** Plugin stop hook. Must release everything the plugin holds (threads, native handles, child processes). */
+    default void stop() throws Exception {
+    }
+}

@@ -1,0 +1,31 @@
+package dev.earshot.spi.engine;
+
+import dev.earshot.spi.audio.AudioFormat;
+
+/**
+ * A speech-to-text engine: shared, long-lived state (a loaded model) from which one {@link Recognizer} per session
+ * is made. Shared by every pipeline that names it, so it must be thread-safe.
+ */
+public interface SpeechEngine extends AutoCloseable {
+
+    /**
+     * The audio format recognizers take. The host converts every session's audio to it (resampling and down-mixing)
+     * and passes frames through untouched when the session's format already matches.
+     */
+    AudioFormat inputFormat();
+
+    /**
+     * Creates the recognizer for one session. Called exactly once per session, when it starts, on that session's
+     * decoding worker (never an event loop); may block, e.g. to allocate a native decoder.
+     *
+     * @param listener receives the recognizer's hypotheses; see {@link Recognizer} for when it may be called
+     */
+    Recognizer createRecognizer(RecognizerOptions options, RecognitionListener listener) throws Exception;
+
+    /**
+     * Releases the shared state. Called once, after every recognizer made from this engine has been closed.
+     * Idempotent and thread-safe.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,25 @@
+package dev.earshot.spi.hook;
+
+/**
+ * Per-session lifecycle hooks, attached to a pipeline with {@code earshot.pipelines.<name>.hooks}.
+ *
+ * <p>Hooks run on a host worker thread (never an event loop), one call at a time per session, and each call is
+ * bounded by the host's hook time limit ({@code earshot.hooks.timeout}, 5 s by default). A {@code sessionStarted}
+ * that throws or overruns fails that session with an error naming the hook; a {@code sessionStopped} that does is
+ * logged and counted. Either way other sessions and pipelines keep running.
+ */
+public interface SessionHook extends AutoCloseable {
+
+    /** Before the session's first frame is decoded. */
+    default void sessionStarted(SessionInfo session) throws Exception {
+    }
+
+    /** After the session's last transcript was emitted and its recognizer released. */
+    default void sessionStopped(SessionInfo session, String reason) throws Exception {
+    }
+
+    /** Releases the hook. Idempotent; no hook method is called after it returns. */
+    @Override
+    default void close() {
+    }
+}
