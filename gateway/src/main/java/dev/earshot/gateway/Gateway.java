@@ -1,0 +1,120 @@
+package dev.earshot.gateway;
+
+import dev.earshot.gateway.config.EarshotConfig;
+import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.pipeline.GatewaySettings;
+import dev.earshot.gateway.pipeline.PipelineSettings;
+import dev.earshot.gateway.plugin.ComponentKind;
+import dev.earshot.gateway.plugin.PluginRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The gateway inside Quarkus: builds the {@link GatewayRuntime} from configuration when the application starts,
+ * and drains it when the application stops.
+ */
+@ApplicationScoped
+public class Gateway {
+
+    private static final Logger LOG = Logger.getLogger(Gateway.class);
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    EarshotConfig config;
+
+    @ConfigProperty(name = "quarkus.http.host", defaultValue = "localhost")
+    String httpHost;
+
+    @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080")
+    int httpPort;
+
+    private volatile GatewayRuntime runtime;
+    private volatile boolean shuttingDown;
+
+    void onStart(@Observes StartupEvent event) {
+        GatewaySettings settings = settings(config);
+        PluginRegistry plugins = PluginRegistry.load(Thread.currentThread().getContextClassLoader());
+        GatewayRuntime created = new GatewayRuntime(vertx, registry, settings, plugins);
+        runtime = created;
+        created.start();
+        String host = httpHost.equals("0.0.0.0") ? "localhost" : httpHost;
+        LOG.infof("Earshot is ready: console http://%s:%d/  transcribe: curl -H 'Content-Type: audio/wav' --data-binary @speech.wav http://%s:%d/api/transcribe",
+                host, httpPort, host, httpPort);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        shuttingDown = true;
+        GatewayRuntime current = runtime;
+        if (current != null) {
+            current.stop();
+        }
+    }
+
+    /** The running runtime; null before start-up finished. */
+    public GatewayRuntime runtime() {
+        return runtime;
+    }
+
+    public boolean shuttingDown() {
+        return shuttingDown;
+    }
+
+    static GatewaySettings settings(EarshotConfig config) {
+        Path home = config.home().map(Path::of).orElseGet(Gateway::detectHome).toAbsolutePath().normalize();
+        Path dataDir = config.dataDir().map(home::resolve).orElse(home.resolve("data")).normalize();
+        Map<String, PipelineSettings> pipelines = new LinkedHashMap<>();
+        config.pipelines().forEach((name, p) -> pipelines.put(name, new PipelineSettings(name, p.enabled(), p.source(),
+                p.engine(), names(p.sinks()), p.hooks().map(Gateway::names).orElse(List.of()), p.frameQueue(), p.maxSessions())));
+        Map<ComponentKind, Map<String, Map<String, String>>> components = new EnumMap<>(ComponentKind.class);
+        components.put(ComponentKind.SOURCE, config.sources());
+        components.put(ComponentKind.ENGINE, config.engines());
+        components.put(ComponentKind.SINK, config.sinks());
+        components.put(ComponentKind.HOOK, config.hooks());
+        int threads = config.runtime().decodeThreads() > 0 ? config.runtime().decodeThreads()
+                : Runtime.getRuntime().availableProcessors();
+        return new GatewaySettings(home, dataDir, pipelines, components, config.plugins(), threads,
+                config.runtime().hookTimeout(), config.runtime().drainTimeout(), config.runtime().sinkQueueSize());
+    }
+
+    private static List<String> names(List<String> values) {
+        return values.stream().map(String::trim).filter(v -> !v.isEmpty() && !v.equals("none")).toList();
+    }
+
+    /**
+     * The distribution folder when run as {@code java -jar .../quarkus-app/quarkus-run.jar} (the bundled model lives
+     * in its {@code model/} folder), otherwise the working directory.
+     */
+    static Path detectHome() {
+        String classPath = System.getProperty("java.class.path", "");
+        for (String entry : classPath.split(File.pathSeparator)) {
+            Path jar = Path.of(entry);
+            if (jar.getFileName() != null && jar.getFileName().toString().equals("quarkus-run.jar")) {
+                Path folder = jar.toAbsolutePath().getParent();
+                if (folder != null && Files.isDirectory(folder)) {
+                    return folder;
+                }
+            }
+        }
+        return Path.of("").toAbsolutePath();
+    }
+}

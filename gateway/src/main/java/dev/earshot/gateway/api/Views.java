@@ -1,0 +1,67 @@
+package dev.earshot.gateway.api;
+
+import dev.earshot.gateway.pipeline.Pipeline;
+import dev.earshot.gateway.pipeline.Session;
+import dev.earshot.gateway.pipeline.SinkChannel;
+import dev.earshot.gateway.plugin.LoadedPlugin;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The JSON shapes of the API. */
+final class Views {
+
+    private Views() {
+    }
+
+    record PluginView(String name, String version, String state, String failure, String location,
+                      Map<String, List<String>> provides) {
+        static PluginView of(LoadedPlugin plugin) {
+            Map<String, List<String>> provides = new TreeMap<>();
+            plugin.provides().forEach((kind, names) -> {
+                if (!names.isEmpty()) {
+                    provides.put(kind.section(), names);
+                }
+            });
+            return new PluginView(plugin.name(), plugin.version(), plugin.state().name().toLowerCase(), plugin.failure(),
+                    plugin.location(), provides);
+        }
+    }
+
+    record SinkView(String id, int queueDepth, int queueCapacity, long delivered, long droppedPartials,
+                    long droppedFinals) {
+        static SinkView of(SinkChannel sink) {
+            return new SinkView(sink.id(), sink.depth(), sink.capacity(), sink.delivered(), sink.droppedPartials(),
+                    sink.droppedFinals());
+        }
+    }
+
+    record EngineView(String id, String type, String inputFormat, int openRecognizers) {
+    }
+
+    record PipelineView(String name, String state, String failure, boolean enabled, String source, EngineView engine,
+                        List<SinkView> sinks, List<String> hooks, int sessions, int maxSessions, int frameQueue,
+                        double realtimeFactor) {
+        static PipelineView of(Pipeline pipeline) {
+            var engine = pipeline.engine();
+            List<SinkView> sinks = pipeline.sinks().stream().map(SinkView::of).toList();
+            return new PipelineView(pipeline.name(), pipeline.state().name().toLowerCase(), pipeline.failure(),
+                    pipeline.settings().enabled(), pipeline.sourceSpec().map(s -> s.id()).orElse(null),
+                    new EngineView(engine.id(), engine.spec().type(), engine.inputFormat().toString(), engine.openRecognizers()),
+                    sinks, pipeline.hookIds(), pipeline.sessionCount(), pipeline.settings().maxSessions(),
+                    pipeline.settings().frameQueue(), pipeline.realtimeFactor());
+        }
+    }
+
+    record SessionView(String id, String pipeline, String origin, String format, String pacing, String startedAt,
+                       int queuedFrames, int queueCapacity, long droppedFrames, long framesDecoded,
+                       Map<String, String> attributes) {
+        static SessionView of(Session session) {
+            var info = session.info();
+            return new SessionView(session.id(), info.pipeline(), info.origin(), info.format().toString(),
+                    session.pacing().name().toLowerCase(), info.startedAt().toString(), session.queuedFrames(),
+                    session.queueCapacity(), session.droppedFrames(), session.framesDecoded(), info.attributes());
+        }
+    }
+}

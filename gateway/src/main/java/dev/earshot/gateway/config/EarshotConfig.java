@@ -1,0 +1,130 @@
+package dev.earshot.gateway.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Earshot's configuration ({@code application.properties}, {@code -D} options or environment variables such as
+ * {@code EARSHOT_API_TOKEN}). Components are declared by id under their section and used by name in pipelines:
+ * <pre>
+ * earshot.engines.vosk.model=model/en-us            # engine instance "vosk" (type defaults to the id)
+ * earshot.sinks.transcripts.type=jsonl              # sink instance "transcripts" of type jsonl
+ * earshot.sinks.transcripts.path=data/transcripts.jsonl
+ * earshot.pipelines.default.engine=vosk
+ * earshot.pipelines.default.sinks=log,transcripts
+ * </pre>
+ */
+@ConfigMapping(prefix = "earshot")
+public interface EarshotConfig {
+
+    /**
+     * Folder that relative paths in plugin settings resolve against (e.g. the default model {@code model/en-us}).
+     * Default: the distribution folder ({@code quarkus-app}) when run from it, else the working directory.
+     */
+    Optional<String> home();
+
+    /** Writable folder for plugin data (spools, caches). Default: {@code data} under the home folder. */
+    Optional<String> dataDir();
+
+    /** Pipelines by name. */
+    Map<String, PipelineConfig> pipelines();
+
+    /** Capture source instances: {@code earshot.sources.<id>.type} plus the plugin's own options. */
+    Map<String, Map<String, String>> sources();
+
+    /** Speech engine instances: {@code earshot.engines.<id>.type} plus the plugin's own options. */
+    Map<String, Map<String, String>> engines();
+
+    /**
+     * Sink instances: {@code earshot.sinks.<id>.type}, the host's {@code queue-size} and {@code retries}, plus the
+     * plugin's own options.
+     */
+    Map<String, Map<String, String>> sinks();
+
+    /** Session hook instances: {@code earshot.hooks.<id>.type} plus the plugin's own options. */
+    Map<String, Map<String, String>> hooks();
+
+    /** Settings of plugins themselves, passed to their start hook: {@code earshot.plugins.<plugin>.<key>}. */
+    Map<String, Map<String, String>> plugins();
+
+    RuntimeConfig runtime();
+
+    ApiConfig api();
+
+    interface PipelineConfig {
+        /** Start the pipeline with the gateway. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Capture source id or type; none means sessions come only from ingest endpoints (API, protocols). */
+        Optional<String> source();
+
+        /** Speech engine id or type. */
+        @WithDefault("vosk")
+        String engine();
+
+        /** Sink ids or types, comma-separated; {@code none} for no sink (the live event stream still works). */
+        @WithDefault("log")
+        List<String> sinks();
+
+        /** Session hook ids or types, comma-separated. */
+        Optional<List<String>> hooks();
+
+        /** Frames (typically 100 ms each) a session may queue in front of its recognizer. */
+        @WithDefault("50")
+        int frameQueue();
+
+        /** Sessions open at once in this pipeline; more are refused (503). */
+        @WithDefault("64")
+        int maxSessions();
+    }
+
+    interface RuntimeConfig {
+        /** Threads decoding speech, shared by all sessions (each session decoded in order). 0: one per CPU core. */
+        @WithDefault("0")
+        int decodeThreads();
+
+        /** Time limit of every plugin and session hook. */
+        @WithDefault("5s")
+        Duration hookTimeout();
+
+        /** How long shutdown or a pipeline stop waits for sessions and sinks to finish. */
+        @WithDefault("10s")
+        Duration drainTimeout();
+
+        /** Default bound of each sink's queue (events); override per sink with {@code earshot.sinks.<id>.queue-size}. */
+        @WithDefault("256")
+        int sinkQueueSize();
+    }
+
+    interface ApiConfig {
+        /**
+         * Bearer token for the API. When set, every non-GET {@code /api} call needs
+         * {@code Authorization: Bearer <token>}. When unset, calls that change state are accepted from loopback only.
+         */
+        Optional<String> token();
+
+        /** Pipeline used by {@code POST /api/transcribe} without {@code ?pipeline=}. */
+        @WithDefault("default")
+        String defaultPipeline();
+
+        /** Largest accepted upload (e.g. {@code POST /api/transcribe}); larger bodies get 413. */
+        @WithName("max-upload-size")
+        @WithDefault("50M")
+        String maxUploadSize();
+
+        /** Audio per frame when an upload is fed to a pipeline. */
+        @WithDefault("100ms")
+        Duration frameDuration();
+
+        /** Longest a transcription may take before the request fails with 504. */
+        @WithDefault("120s")
+        Duration transcribeTimeout();
+    }
+}

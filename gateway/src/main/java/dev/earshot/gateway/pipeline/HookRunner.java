@@ -1,0 +1,85 @@
+package dev.earshot.gateway.pipeline;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs plugin code that the host must not trust to return (plugin and session hooks, component creation) on a
+ * bounded pool, waiting at most the time limit. A call that overruns is interrupted and reported; its thread may stay
+ * stuck in the plugin, which is why the pool is bounded and a full pool refuses further calls.
+ */
+final class HookRunner implements AutoCloseable {
+
+    @FunctionalInterface
+    interface Call<T> {
+        T call() throws Exception;
+    }
+
+    /** A hook that threw, overran its limit, or could not run. The message names the hook. */
+    static final class HookFailedException extends Exception {
+        HookFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final ThreadPoolExecutor pool;
+    private final Duration timeout;
+
+    HookRunner(int maxThreads, Duration timeout) {
+        AtomicInteger counter = new AtomicInteger();
+        this.timeout = timeout;
+        this.pool = new ThreadPoolExecutor(0, maxThreads, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), runnable -> {
+            Thread thread = new Thread(runnable, "earshot-hook-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    <T> T call(String what, Call<T> call) throws HookFailedException {
+        return call(what, timeout, call);
+    }
+
+    <T> T call(String what, Duration limit, Call<T> call) throws HookFailedException {
+        Future<T> future;
+        try {
+            future = pool.submit(call::call);
+        } catch (RejectedExecutionException e) {
+            throw new HookFailedException(what + " could not run: all " + pool.getMaximumPoolSize()
+                    + " hook threads are busy (hooks that never return?)", e);
+        }
+        try {
+            return future.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new HookFailedException(what + " did not return within " + limit.toMillis() + " ms", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new HookFailedException(what + " failed: " + describe(cause), cause);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new HookFailedException(what + " was interrupted", e);
+        }
+    }
+
+    static String describe(Throwable error) {
+        String message = error.getMessage();
+        return message == null || message.isBlank() ? error.getClass().getName() : message;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

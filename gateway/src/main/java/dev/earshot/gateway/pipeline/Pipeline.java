@@ -1,0 +1,319 @@
+package dev.earshot.gateway.pipeline;
+
+import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.engine.RecognizerOptions;
+import dev.earshot.spi.hook.SessionHook;
+import dev.earshot.spi.hook.SessionInfo;
+import dev.earshot.spi.source.AudioSession;
+import dev.earshot.spi.source.CaptureSource;
+import dev.earshot.spi.source.Pacing;
+import dev.earshot.spi.source.SourceContext;
+import dev.earshot.spi.transcript.TranscriptEvent;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A configured chain: an optional capture source, one (shared) engine, hooks and sinks. Sessions are opened by its
+ * source or by ingest endpoints; each gets its own recognizer from the engine and publishes to the sinks.
+ */
+public final class Pipeline {
+
+    public enum State { STOPPED, STARTING, RUNNING, STOPPING, FAILED }
+
+    /** A hook instance with the id it was configured under. */
+    record Hook(String id, SessionHook hook) {
+    }
+
+    private static final System.Logger LOG = System.getLogger(Pipeline.class.getName());
+
+    private final GatewayPlan.PipelinePlan plan;
+    private final GatewayRuntime runtime;
+    private final EngineInstance engine;
+    private final List<SinkChannel> sinks;
+    private final List<Hook> hooks;
+    private final PipelineMetrics metrics;
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+
+    private final Object lifecycle = new Object();
+    private volatile State state = State.STOPPED;
+    private volatile String failure;
+    private CaptureSource source;
+
+    Pipeline(GatewayPlan.PipelinePlan plan, GatewayRuntime runtime, EngineInstance engine, List<SinkChannel> sinks,
+             List<Hook> hooks, MeterRegistry registry) {
+        this.plan = requireNonNull(plan, "plan is null");
+        this.runtime = requireNonNull(runtime, "runtime is null");
+        this.engine = requireNonNull(engine, "engine is null");
+        this.sinks = List.copyOf(sinks);
+        this.hooks = List.copyOf(hooks);
+        this.metrics = new PipelineMetrics(registry, this);
+    }
+
+    public String name() {
+        return plan.name();
+    }
+
+    public PipelineSettings settings() {
+        return plan.settings();
+    }
+
+    public Optional<ComponentSpec> sourceSpec() {
+        return plan.source();
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Why the pipeline failed, or null. */
+    public String failure() {
+        return failure;
+    }
+
+    public EngineInstance engine() {
+        return engine;
+    }
+
+    public List<SinkChannel> sinks() {
+        return sinks;
+    }
+
+    public List<String> hookIds() {
+        return hooks.stream().map(Hook::id).toList();
+    }
+
+    public Collection<Session> sessions() {
+        return List.copyOf(sessions.values());
+    }
+
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    int queuedFrames() {
+        int total = 0;
+        for (Session session : sessions.values()) {
+            total += session.queuedFrames();
+        }
+        return total;
+    }
+
+    PipelineMetrics metrics() {
+        return metrics;
+    }
+
+    AudioFormat engineFormat() {
+        return engine.inputFormat();
+    }
+
+    public double realtimeFactor() {
+        return metrics.realtimeFactor();
+    }
+
+    // ---- sessions -----------------------------------------------------------------------------------------------
+
+    /**
+     * Opens a session. Never blocks: the recognizer is created on the decoding worker.
+     *
+     * @throws SessionRefusedException when the pipeline is not running or has {@code max-sessions} open
+     */
+    public Session openSession(SessionRequest request) {
+        requireNonNull(request, "request is null");
+        if (state != State.RUNNING) {
+            throw new SessionRefusedException("pipeline '" + name() + "' is " + state.name().toLowerCase()
+                    + (failure == null ? "" : ": " + failure), state == State.STARTING);
+        }
+        String id = runtime.newSessionId();
+        SessionInfo info = new SessionInfo(id, name(), request.origin(), request.format(), Instant.now(), request.attributes());
+        RecognizerOptions options = new RecognizerOptions(info, request.words(), request.maxAlternatives(), request.phrases());
+        Context home = request.home() != null ? request.home() : runtime.nextContext();
+        Session session = new Session(this, info, request.pacing(), home, options, request.listener(),
+                settings().frameQueue(), runtime.scheduler());
+        synchronized (lifecycle) {
+            if (state != State.RUNNING) {
+                throw new SessionRefusedException("pipeline '" + name() + "' is " + state.name().toLowerCase(), false);
+            }
+            if (sessions.size() >= settings().maxSessions()) {
+                throw new SessionRefusedException("pipeline '" + name() + "' has reached its limit of "
+                        + settings().maxSessions() + " sessions (earshot.pipelines." + name() + ".max-sessions)", true);
+            }
+            sessions.put(id, session);
+        }
+        metrics.sessionsOpened.increment();
+        LOG.log(System.Logger.Level.DEBUG, "session " + id + " opened in pipeline '" + name() + "' from "
+                + request.origin() + " (" + request.format() + ")");
+        session.start();
+        return session;
+    }
+
+    public Optional<Session> session(String id) {
+        return Optional.ofNullable(sessions.get(id));
+    }
+
+    /** Runs the session-started hooks; returns why the session must fail, or null. Decoding worker. */
+    String startSession(Session session) {
+        for (Hook hook : hooks) {
+            try {
+                runtime.hooks().call("hook '" + hook.id() + "' sessionStarted", () -> {
+                    hook.hook().sessionStarted(session.info());
+                    return null;
+                });
+            } catch (HookRunner.HookFailedException e) {
+                LOG.log(System.Logger.Level.ERROR, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
+                return e.getMessage();
+            }
+        }
+        return null;
+    }
+
+    /** Removes a released session and runs the session-stopped hooks. Decoding worker. */
+    void stopSession(Session session, String reason) {
+        sessions.remove(session.id(), session);
+        for (Hook hook : hooks) {
+            try {
+                runtime.hooks().call("hook '" + hook.id() + "' sessionStopped", () -> {
+                    hook.hook().sessionStopped(session.info(), reason);
+                    return null;
+                });
+            } catch (HookRunner.HookFailedException e) {
+                LOG.log(System.Logger.Level.WARNING, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
+            }
+        }
+        if (!"ended".equals(reason) && !"closed".equals(reason)) {
+            LOG.log(System.Logger.Level.WARNING, "session " + session.id() + " in pipeline '" + name() + "' stopped: " + reason);
+        }
+    }
+
+    void publish(TranscriptEvent event) {
+        (event.isFinal() ? metrics.finals : metrics.partials).increment();
+        for (SinkChannel sink : sinks) {
+            sink.offer(event);
+        }
+        runtime.bus().publish(event);
+    }
+
+    // ---- lifecycle ----------------------------------------------------------------------------------------------
+
+    /** Starts the pipeline (and its capture source, if it has one). Idempotent while running. */
+    public void start() {
+        synchronized (lifecycle) {
+            if (state == State.RUNNING || state == State.STARTING) {
+                return;
+            }
+            if (state == State.STOPPING) {
+                throw new SessionRefusedException("pipeline '" + name() + "' is stopping; try again when it has stopped", true);
+            }
+            state = State.STARTING;
+            failure = null;
+        }
+        try {
+            CaptureSource created = plan.source().isPresent() ? runtime.createSource(plan.source().get()) : null;
+            synchronized (lifecycle) {
+                source = created;
+                state = State.RUNNING;
+            }
+            if (created != null) {
+                created.start(new PipelineSourceContext());
+            }
+            LOG.log(System.Logger.Level.INFO, "pipeline '" + name() + "' running: "
+                    + plan.source().map(s -> "source " + s.id() + ", ").orElse("")
+                    + "engine " + engine.id() + " (" + engine.inputFormat() + "), sinks " + plan.sinks());
+        } catch (Exception e) {
+            String message = e instanceof GatewayConfigException || e instanceof dev.earshot.spi.PluginException
+                    ? e.getMessage() : HookRunner.describe(e);
+            fail("cannot start: " + message);
+            throw new IllegalStateException("pipeline '" + name() + "' " + failure, e);
+        }
+    }
+
+    private void fail(String reason) {
+        CaptureSource toClose;
+        synchronized (lifecycle) {
+            failure = reason;
+            state = State.FAILED;
+            toClose = source;
+            source = null;
+        }
+        closeSource(toClose);
+        LOG.log(System.Logger.Level.ERROR, "pipeline '" + name() + "' failed: " + reason);
+    }
+
+    /**
+     * Stops the pipeline: closes its source, ends its sessions gracefully (finals flushed), waits up to
+     * {@code drain} for them, then aborts the rest. Idempotent.
+     */
+    public void stop(Duration drain) {
+        CaptureSource toClose;
+        synchronized (lifecycle) {
+            if (state == State.STOPPED || state == State.STOPPING) {
+                return;
+            }
+            state = State.STOPPING;
+            toClose = source;
+            source = null;
+        }
+        closeSource(toClose);
+        List<Session> open = new ArrayList<>(sessions.values());
+        open.forEach(Session::end);
+        if (!await(open, drain)) {
+            LOG.log(System.Logger.Level.WARNING, "pipeline '" + name() + "': " + sessions.size()
+                    + " session(s) did not finish within " + drain.toMillis() + " ms; aborting them");
+            open.forEach(s -> s.abort("pipeline stopped"));
+            await(open, Duration.ofSeconds(5));
+        }
+        synchronized (lifecycle) {
+            state = failure == null ? State.STOPPED : State.FAILED;
+        }
+        LOG.log(System.Logger.Level.INFO, "pipeline '" + name() + "' stopped");
+    }
+
+    private static boolean await(List<Session> sessions, Duration timeout) {
+        CompletableFuture<?>[] all = sessions.stream().map(s -> s.closed().toCompletableFuture()).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(all).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (Exception e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void closeSource(CaptureSource toClose) {
+        if (toClose == null) {
+            return;
+        }
+        try {
+            runtime.hooks().call("source '" + plan.source().map(ComponentSpec::id).orElse("?") + "' close", () -> {
+                toClose.close();
+                return null;
+            });
+        } catch (HookRunner.HookFailedException e) {
+            LOG.log(System.Logger.Level.ERROR, "pipeline '" + name() + "': " + e.getMessage());
+        }
+    }
+
+    /** How the pipeline's capture source opens sessions: on a host-chosen event loop, with no listener. */
+    private final class PipelineSourceContext implements SourceContext {
+        @Override
+        public AudioSession openSession(String origin, AudioFormat format, Pacing pacing, Map<String, String> attributes) {
+            return Pipeline.this.openSession(new SessionRequest(origin, format, pacing, attributes, true, 0, List.of(),
+                    SessionListener.NONE, null));
+        }
+    }
+}

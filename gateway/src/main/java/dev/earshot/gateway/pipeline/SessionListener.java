@@ -1,0 +1,20 @@
+package dev.earshot.gateway.pipeline;
+
+import dev.earshot.spi.transcript.TranscriptEvent;
+
+/**
+ * What the owner of a session (an ingest endpoint) hears from it. Called on the session's home context, one call at
+ * a time; never after {@link Session#close()} returns, and never after {@link #onClosed}.
+ */
+public interface SessionListener {
+
+    SessionListener NONE = new SessionListener() {
+    };
+
+    default void onTranscript(TranscriptEvent event) {
+    }
+
+    /** The session closed: {@code reason} is "ended" after a graceful end, otherwise why it stopped. */
+    default void onClosed(String reason) {
+    }
+}
