@@ -43,7 +43,15 @@ import java.util.concurrent.CompletionStage;
 public class TranscribeResource {
 
     /** The reply: all finals of the upload joined, with word timings (seconds from the start of the audio). */
-    public record Transcript(String text, List<Word> result, String pipeline, String session, double duration) {
+    public record Transcript(String text, List<WordResult> result, String pipeline, String session, double duration) {
+    }
+
+    /** One word, named as vosk-server names it; {@code conf} is null when the engine gave none. */
+    public record WordResult(String word, double start, double end, Double conf) {
+        static WordResult of(Word word) {
+            return new WordResult(word.word(), word.start(), word.end(),
+                    Double.isNaN(word.confidence()) ? null : word.confidence());
+        }
     }
 
     @Inject
@@ -135,11 +143,11 @@ public class TranscribeResource {
                 return;
             }
             StringBuilder text = new StringBuilder();
-            List<Word> words = new ArrayList<>();
+            List<WordResult> words = new ArrayList<>();
             double duration = 0;
             for (TranscriptEvent event : finals) {
                 text.append(text.length() == 0 ? "" : " ").append(event.text());
-                words.addAll(event.words());
+                event.words().forEach(word -> words.add(WordResult.of(word)));
                 duration = Math.max(duration, event.audioEnd());
             }
             reply.complete(Response.ok(new Transcript(text.toString(), words, pipeline, session, duration))
