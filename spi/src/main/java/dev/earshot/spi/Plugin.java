@@ -24,10 +24,13 @@ public interface Plugin {
     /** Short, stable identifier of the plugin, e.g. {@code "vosk"}; unique among installed plugins. */
     String name();
 
-    /** Version of the plugin; by default the {@code Implementation-Version} of its jar manifest. */
+    /**
+     * Version of the plugin. By default: the {@code version} in {@code earshot-plugin.properties} beside the plugin
+     * class (same package; fill it with Maven resource filtering: {@code version=${project.version}}), else the
+     * {@code Implementation-Version} of the jar's manifest, else "unknown".
+     */
     default String version() {
-        String version = getClass().getPackage().getImplementationVersion();
-        return version == null ? "unknown" : version;
+        return Manifests.pluginVersion(getClass()).orElse("unknown");
     }
 
     default Iterable<CaptureSourceFactory> sourceFactories() {

@@ -188,15 +188,21 @@ public final class Session implements AudioSession {
     }
 
     /**
-     * Aborts the session. After it returns, the listener is not called again; the recognizer is released by the
-     * decoding task shortly after (see {@link #closed()}).
+     * Aborts the session, as its owner. After it returns the listener is not called again (not even
+     * {@link SessionListener#onClosed}); the recognizer is released by the decoding task shortly after (see
+     * {@link #closed()}). Idempotent, thread-safe, and safe from inside a listener call.
      */
     @Override
     public void close() {
         abort("closed");
+        closeCallbacks();
     }
 
-    /** Aborts with a reason shown to the owner's log and to hooks. Idempotent, thread-safe, safe from a callback. */
+    /**
+     * Aborts the session on behalf of someone other than its owner (an API call, a pipeline stop): queued audio is
+     * discarded and the owner hears {@link SessionListener#onClosed} with the reason as its last call.
+     * Idempotent and thread-safe.
+     */
     public void abort(String reason) {
         if (!abortRequested) {
             abortReason = reason;
@@ -204,7 +210,6 @@ public final class Session implements AudioSession {
             queue.close();
             schedule();
         }
-        closeCallbacks();
     }
 
     private void checkFormat(AudioFrame frame) {
