@@ -82,6 +82,11 @@ public final class SpeechFixtures {
 
     /** The finals of a plain Vosk recognizer fed the WAV's PCM in chunks of {@code chunkBytes}, joined by spaces. */
     public static String plainVosk(Model model, Path wav, int chunkBytes) throws IOException {
+        return String.join(" ", plainVoskFinals(model, wav, chunkBytes));
+    }
+
+    /** The non-empty finals of a plain Vosk recognizer fed the WAV's PCM in chunks of {@code chunkBytes}. */
+    public static List<String> plainVoskFinals(Model model, Path wav, int chunkBytes) throws IOException {
         byte[] file = Files.readAllBytes(wav);
         Wav.Header header = Wav.parse(file);
         List<String> finals = new ArrayList<>();
@@ -98,7 +103,7 @@ public final class SpeechFixtures {
             }
             finals.add(text(recognizer.getFinalResult()));
         }
-        return String.join(" ", finals.stream().filter(t -> !t.isEmpty()).toList());
+        return finals.stream().filter(t -> !t.isEmpty()).toList();
     }
 
     private static String text(String voskJson) {
