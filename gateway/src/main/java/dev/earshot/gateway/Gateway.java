@@ -45,6 +45,9 @@ public class Gateway {
     @ConfigProperty(name = "quarkus.http.host", defaultValue = "localhost")
     String httpHost;
 
+    @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080")
+    int httpPort;
+
     private volatile GatewayRuntime runtime;
     private volatile boolean shuttingDown;
 
@@ -54,11 +57,7 @@ public class Gateway {
         GatewayRuntime created = new GatewayRuntime(vertx, registry, settings, plugins);
         runtime = created;
         created.start();
-    }
-
-    /** Says where to go once the HTTP server listens (on its real port, which tests choose at random). */
-    void onHttpStart(@Observes io.quarkus.vertx.http.HttpServerStart event) {
-        int port = event.options().getPort();
+        int port = httpPort;
         String host = httpHost.equals("0.0.0.0") ? "localhost" : httpHost;
         LOG.infof("Earshot is ready: console http://%s:%d/  transcribe: curl -H 'Content-Type: audio/wav' --data-binary @speech.wav http://%s:%d/api/transcribe",
                 host, port, host, port);
