@@ -56,6 +56,40 @@ final class FakePlugin implements Plugin {
         });
     }
 
+    /** Calls seen by "probe" hooks: "started <session>", "stopped <session> <reason>". */
+    final List<String> hookCalls = new CopyOnWriteArrayList<>();
+
+    @Override
+    public Iterable<dev.earshot.spi.hook.SessionHookFactory> sessionHookFactories() {
+        return List.of(new dev.earshot.spi.hook.SessionHookFactory() {
+            @Override
+            public String name() {
+                return "probe";
+            }
+
+            @Override
+            public dev.earshot.spi.hook.SessionHook create(PluginContext context) {
+                String behaviour = context.config().getChoice("on-start", "record", java.util.Set.of("record", "throw", "hang"));
+                return new dev.earshot.spi.hook.SessionHook() {
+                    @Override
+                    public void sessionStarted(dev.earshot.spi.hook.SessionInfo session) throws Exception {
+                        hookCalls.add("started " + session.id());
+                        if (behaviour.equals("throw")) {
+                            throw new IllegalStateException("probe refuses " + session.origin());
+                        } else if (behaviour.equals("hang")) {
+                            Thread.sleep(60_000);
+                        }
+                    }
+
+                    @Override
+                    public void sessionStopped(dev.earshot.spi.hook.SessionInfo session, String reason) {
+                        hookCalls.add("stopped " + session.id() + " " + reason);
+                    }
+                };
+            }
+        });
+    }
+
     @Override
     public Iterable<TranscriptSinkFactory> sinkFactories() {
         return List.of(new TranscriptSinkFactory() {
