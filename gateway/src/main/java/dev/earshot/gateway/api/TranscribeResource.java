@@ -100,7 +100,9 @@ public class TranscribeResource {
         collector.session = session.id();
         InputStream data = new ByteArrayInputStream(body, (int) header.dataOffset(), (int) dataLength(header, body));
         InputStream pcm = Wav.pcm16(data, header);
-        new UploadFeeder(session, pcm, format.bytesFor(config.api().frameDuration())).pump();
+        UploadFeeder feeder = new UploadFeeder(session, pcm, format.bytesFor(config.api().frameDuration()));
+        collector.feeder = feeder;
+        feeder.pump();
         long timer = home.owner().setTimer(config.api().transcribeTimeout().toMillis(), id -> {
             if (!reply.isDone()) {
                 session.abort("transcription timed out");
@@ -123,6 +125,7 @@ public class TranscribeResource {
         private final CompletableFuture<Response> reply;
         private final List<TranscriptEvent> finals = new ArrayList<>();
         private String session = "";
+        private UploadFeeder feeder;
 
         TranscriptCollector(String pipeline, CompletableFuture<Response> reply) {
             this.pipeline = pipeline;
@@ -140,6 +143,12 @@ public class TranscribeResource {
         public void onClosed(String reason) {
             if (!"ended".equals(reason)) {
                 reply.complete(ApiError.response(500, "transcription failed: " + reason).build());
+                return;
+            }
+            if (feeder != null && !feeder.finished()) {
+                // Ended by a pipeline stop before the whole upload was fed: a partial answer would look complete.
+                reply.complete(ApiError.response(503, "pipeline '" + pipeline + "' stopped before the upload was transcribed")
+                        .header("Retry-After", "5").build());
                 return;
             }
             StringBuilder text = new StringBuilder();
@@ -165,6 +174,7 @@ public class TranscribeResource {
         private final byte[] buffer;
         private long sequence;
         private AudioFrame pending;
+        private boolean finished;
 
         UploadFeeder(Session session, InputStream pcm, int frameBytes) {
             this.session = session;
@@ -177,6 +187,7 @@ public class TranscribeResource {
                 if (pending == null) {
                     pending = next();
                     if (pending == null) {
+                        finished = true;
                         session.end();
                         return;
                     }
@@ -189,6 +200,11 @@ public class TranscribeResource {
                 }
                 pending = null;
             }
+        }
+
+        /** True once every frame of the upload was queued. */
+        boolean finished() {
+            return finished;
         }
 
         private AudioFrame next() {

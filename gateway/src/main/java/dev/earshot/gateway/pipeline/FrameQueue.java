@@ -87,11 +87,14 @@ final class FrameQueue {
         return frame;
     }
 
-    /** Registers a handler run once when the queue has room; runs it at once if it has room now. */
+    /** Registers a handler run once when the queue has room; runs it at once if it has room now; never if closed. */
     void onDrain(Runnable handler) {
         boolean now;
         synchronized (this) {
-            now = !closed && frames.size() < capacity;
+            if (closed) {
+                return;
+            }
+            now = frames.size() < capacity;
             drainHandler = now ? null : handler;
         }
         if (now) {

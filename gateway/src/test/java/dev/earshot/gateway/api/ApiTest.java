@@ -106,6 +106,29 @@ class ApiTest {
     }
 
     @Test
+    void anUploadCutShortByAPipelineStopGets503NotAPartialTranscript() throws Exception {
+        Path longer = SpeechFixtures.sox("five-clips.wav", SpeechFixtures.LIBRIVOX.resolve("sense_and_sensibility_01_austen_64kb-0870.wav").toString(),
+                SpeechFixtures.LIBRIVOX.resolve("sense_and_sensibility_01_austen_64kb-0920.wav").toString(),
+                SpeechFixtures.LIBRIVOX.resolve("sense_and_sensibility_01_austen_64kb-0890.wav").toString(),
+                SpeechFixtures.LIBRIVOX.resolve("sense_and_sensibility_01_austen_64kb-0870.wav").toString(),
+                SpeechFixtures.LIBRIVOX.resolve("sense_and_sensibility_01_austen_64kb-0920.wav").toString(), "OUT");
+        byte[] body = Files.readAllBytes(longer);
+        CompletableFuture<io.restassured.response.Response> upload = CompletableFuture.supplyAsync(() ->
+                given().contentType("audio/wav").body(body).post("/api/transcribe").then().extract().response());
+        try {
+            for (int i = 0; i < 500 && when().get("/api/sessions?pipeline=default").then().extract().path("size()").equals(0); i++) {
+                Thread.sleep(10);
+            }
+            given().post("/api/pipelines/default/stop").then().statusCode(200);
+            io.restassured.response.Response response = upload.get(30, TimeUnit.SECONDS);
+            assertEquals(503, response.statusCode(), response.asString());
+            assertEquals("pipeline 'default' stopped before the upload was transcribed", response.path("error"));
+        } finally {
+            given().post("/api/pipelines/default/start").then().statusCode(200);
+        }
+    }
+
+    @Test
     void healthLiveReadyStarted() {
         when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'event-loops' }.data.eventLoops", greaterThan(0));
