@@ -1,6 +1,7 @@
 package dev.earshot.spi;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * What the host gives a factory when it creates an instance (or a plugin when it starts). Plugins reach the host
@@ -22,4 +23,13 @@ public interface PluginContext {
 
     /** A logger named after the plugin and instance. */
     System.Logger logger();
+
+    /**
+     * A service the host shares with plugins that know its type, so that they need not start their own. The gateway
+     * offers {@code io.vertx.core.Vertx} (its event loops, for non-blocking network clients). A plugin must work, or
+     * fail with a clear message, when the service is absent: other hosts (tests, conformance kits) offer none.
+     */
+    default <T> Optional<T> hostService(Class<T> type) {
+        return Optional.empty();
+    }
 }

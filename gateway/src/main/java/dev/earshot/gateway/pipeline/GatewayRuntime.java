@@ -198,7 +198,8 @@ public final class GatewayRuntime implements AutoCloseable {
     private void create(ComponentSpec spec, List<String> problems, Creation creation) {
         PluginConfig config = new PluginConfig(spec.prefix(), spec.pluginOptions());
         HostPluginContext context = new HostPluginContext("dev.earshot.plugin." + spec.plugin().name() + "." + spec.id(),
-                spec.id(), config, settings.home(), settings.dataDir().resolve(spec.kind().section()).resolve(spec.id()));
+                spec.id(), config, settings.home(), settings.dataDir().resolve(spec.kind().section()).resolve(spec.id()),
+                hostServices());
         try {
             AutoCloseable created = creation.create(context);
             for (String key : config.unreadKeys()) {
@@ -214,6 +215,11 @@ public final class GatewayRuntime implements AutoCloseable {
             problems.add(spec.prefix() + ": cannot create " + spec.describe() + ": " + HookRunner.describe(e));
             LOG.log(System.Logger.Level.DEBUG, "creating " + spec.describe() + " failed", e);
         }
+    }
+
+    /** What the host shares with plugins through {@link dev.earshot.spi.PluginContext#hostService}. */
+    private Map<Class<?>, Object> hostServices() {
+        return Map.of(Vertx.class, vertx);
     }
 
     /** Creates a pipeline's capture source (a new instance each time the pipeline starts). */
@@ -246,7 +252,7 @@ public final class GatewayRuntime implements AutoCloseable {
             Map<String, String> options = settings.pluginSettings().getOrDefault(plugin.name(), Map.of());
             PluginConfig config = new PluginConfig("earshot.plugins." + plugin.name(), options);
             HostPluginContext context = new HostPluginContext("dev.earshot.plugin." + plugin.name(), plugin.name(),
-                    config, settings.home(), settings.dataDir().resolve("plugins").resolve(plugin.name()));
+                    config, settings.home(), settings.dataDir().resolve("plugins").resolve(plugin.name()), hostServices());
             try {
                 hookRunner.call("plugin '" + plugin.name() + "' start", () -> {
                     plugin.plugin().start(context);

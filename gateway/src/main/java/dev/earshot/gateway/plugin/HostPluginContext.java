@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
@@ -18,13 +20,16 @@ public final class HostPluginContext implements PluginContext {
     private final Path home;
     private final Path dataDirectory;
     private final System.Logger logger;
+    private final Map<Class<?>, Object> services;
 
-    public HostPluginContext(String loggerName, String instanceName, PluginConfig config, Path home, Path dataDirectory) {
+    public HostPluginContext(String loggerName, String instanceName, PluginConfig config, Path home, Path dataDirectory,
+                             Map<Class<?>, Object> services) {
         this.instanceName = requireNonNull(instanceName, "instanceName is null");
         this.config = requireNonNull(config, "config is null");
         this.home = requireNonNull(home, "home is null");
         this.dataDirectory = requireNonNull(dataDirectory, "dataDirectory is null");
         this.logger = System.getLogger(requireNonNull(loggerName, "loggerName is null"));
+        this.services = Map.copyOf(services);
     }
 
     @Override
@@ -54,5 +59,11 @@ public final class HostPluginContext implements PluginContext {
     @Override
     public System.Logger logger() {
         return logger;
+    }
+
+    @Override
+    public <T> Optional<T> hostService(Class<T> type) {
+        Object service = services.get(type);
+        return type.isInstance(service) ? Optional.of(type.cast(service)) : Optional.empty();
     }
 }
