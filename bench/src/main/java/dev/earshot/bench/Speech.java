@@ -1,0 +1,47 @@
+package dev.earshot.bench;
+
+import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.audio.Wav;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The benchmark audio: the LibriVox clips of Debian's pocketsphinx-testdata as 16 kHz mono PCM. */
+record Speech(String name, byte[] pcm) {
+
+    static final Path LIBRIVOX = Path.of("/usr/share/pocketsphinx/test/data/librivox");
+    static final int FRAME_BYTES = 3200;
+
+    double seconds() {
+        return pcm.length / (double) AudioFormat.SPEECH_16K.bytesPerSecond();
+    }
+
+    static List<Speech> librivox() throws IOException {
+        if (!Files.isDirectory(LIBRIVOX)) {
+            throw new IllegalStateException(LIBRIVOX + " is missing: apt-get install pocketsphinx-testdata");
+        }
+        List<Speech> clips = new ArrayList<>();
+        try (Stream<Path> files = Files.list(LIBRIVOX)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".wav")).sorted().toList()) {
+                byte[] wav = Files.readAllBytes(file);
+                Wav.Header header = Wav.parse(wav);
+                if (!header.format().equals(AudioFormat.SPEECH_16K)) {
+                    throw new IllegalStateException(file + " is " + header.format() + ", expected 16 kHz mono");
+                }
+                byte[] pcm = Wav.pcm16(new ByteArrayInputStream(wav, (int) header.dataOffset(),
+                        wav.length - (int) header.dataOffset()), header).readAllBytes();
+                clips.add(new Speech(file.getFileName().toString(), pcm));
+            }
+        }
+        return clips;
+    }
+
+    static double totalSeconds(List<Speech> clips) {
+        return clips.stream().mapToDouble(Speech::seconds).sum();
+    }
+}
