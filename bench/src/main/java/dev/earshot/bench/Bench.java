@@ -246,12 +246,14 @@ public final class Bench {
                         Thread.sleep(10);
                     }
                     long[] times = probe.voskTimes.get(session.id());
-                    if (arrival == null || times == null || times[2] == 0) {
-                        continue; // no final after flush (the final came before the end of audio)
+                    if (arrival == null || times == null || times[3] == 0) {
+                        continue; // no final from flush (the last final came before the end of audio)
                     }
                     total.add(arrival - end);
-                    flush.add(times[2] - times[1]);
-                    own.add((times[1] - Math.max(times[0], end)) + (arrival - times[2]));
+                    // Vosk's finalisation: flush() called to final hypothesis reported. The gateway's own part:
+                    // scheduling the flush after the end of audio, and the final's way from the recognizer to the sink.
+                    flush.add(times[3] - times[1]);
+                    own.add((times[1] - Math.max(times[0], end)) + (arrival - times[3]));
                 }
             }
         } finally {

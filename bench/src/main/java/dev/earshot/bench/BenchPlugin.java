@@ -39,7 +39,10 @@ final class BenchPlugin implements Plugin {
     final AtomicInteger handOffs = new AtomicInteger();
     final AtomicLong nullFrames = new AtomicLong();
 
-    /** Per session: when its last accept() returned, when flush() started and returned, and when its final reached the sink. */
+    /**
+     * Per session: [0] when its last accept() returned, [1] when flush() started, [2] when flush() returned, [3] when
+     * the recognizer reported the final hypothesis from flush().
+     */
     final Map<String, long[]> voskTimes = new ConcurrentHashMap<>();
     final Map<String, Long> finalArrivals = new ConcurrentHashMap<>();
     final AtomicLong sinkDelayMillis = new AtomicLong();
@@ -162,9 +165,14 @@ final class BenchPlugin implements Plugin {
 
         @Override
         public Recognizer createRecognizer(RecognizerOptions options, RecognitionListener listener) throws Exception {
-            long[] times = new long[3];
+            long[] times = new long[4];
             voskTimes.put(options.session().id(), times);
-            Recognizer recognizer = delegate.createRecognizer(options, listener);
+            Recognizer recognizer = delegate.createRecognizer(options, hypothesis -> {
+                if (hypothesis.isFinal() && times[1] != 0 && times[3] == 0) {
+                    times[3] = System.nanoTime();
+                }
+                listener.onHypothesis(hypothesis);
+            });
             return new Recognizer() {
                 @Override
                 public void accept(AudioFrame frame) throws Exception {
