@@ -79,10 +79,11 @@ public final class Bench {
                 case "latency" -> bench.latency();
                 case "memory" -> bench.memory();
                 case "capacity" -> bench.capacity();
+                case "capacity-vosk" -> bench.capacityVosk();
                 case "stress" -> bench.stress();
                 case "soak" -> bench.soak();
                 default -> throw new IllegalArgumentException("unknown mode '" + mode
-                        + "' (modes: overhead, latency, memory, capacity, stress, soak)");
+                        + "' (modes: overhead, latency, memory, capacity, capacity-vosk, stress, soak)");
             }
         }
         Path json = Path.of(options.getOrDefault("json", "bench/target/bench-results.json"));
@@ -379,6 +380,85 @@ public final class Bench {
         }
         results.put("capacity", figures);
         table("capacity (null engine, 100 ms frames at real time)", figures);
+    }
+
+    /**
+     * Real-time Vosk sessions (live, LibriVox clips looped) in growing numbers: a step keeps up when no frame was
+     * dropped and the queues stayed shallow.
+     */
+    private void capacityVosk() throws Exception {
+        int seconds = option("seconds", 20);
+        Vertx vertx = Vertx.vertx();
+        GatewayRuntime runtime = runtime(vertx, new VoskPlugin(), "vosk", List.of(), 50, 64, tempData());
+        List<Map<String, Object>> steps = new ArrayList<>();
+        int keptUp = 0;
+        try {
+            Pipeline pipeline = runtime.pipeline("bench").orElseThrow();
+            for (int sessions : new int[]{1, 2, 4, 6, 8, 10, 12, 16}) {
+                AtomicInteger maxQueued = new AtomicInteger();
+                java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+                long cpu = Machine.processCpuNanos();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+                List<Thread> feeders = new ArrayList<>();
+                for (int s = 0; s < sessions; s++) {
+                    int index = s;
+                    Thread feeder = new Thread(() -> {
+                        try {
+                            for (int n = 0; System.nanoTime() < deadline; n++) {
+                                Speech clip = clips.get((index + n) % clips.size());
+                                Session session = pipeline.openSession(SessionRequest.of("bench:rt", AudioFormat.SPEECH_16K, Pacing.LIVE));
+                                long start = System.nanoTime();
+                                long sequence = 0;
+                                for (int offset = 0; offset < clip.pcm().length && System.nanoTime() < deadline;
+                                     offset += Speech.FRAME_BYTES, sequence++) {
+                                    long wait = start + TimeUnit.MILLISECONDS.toNanos(100 * (sequence + 1)) - System.nanoTime();
+                                    if (wait > 0) {
+                                        TimeUnit.NANOSECONDS.sleep(wait);
+                                    }
+                                    int length = Math.min(Speech.FRAME_BYTES, clip.pcm().length - offset);
+                                    session.offer(AudioFrame.copyOf(AudioFormat.SPEECH_16K, clip.pcm(), offset, length, sequence, Instant.now()));
+                                    maxQueued.accumulateAndGet(session.queuedFrames(), Math::max);
+                                }
+                                session.end();
+                                session.closed().toCompletableFuture().get(120, TimeUnit.SECONDS);
+                                dropped.addAndGet(session.droppedFrames());
+                            }
+                        } catch (Exception e) {
+                            System.err.println("feeder " + index + ": " + e);
+                        }
+                    }, "rt-feeder-" + s);
+                    feeder.start();
+                    feeders.add(feeder);
+                }
+                for (Thread feeder : feeders) {
+                    feeder.join();
+                }
+                double coresUsed = (Machine.processCpuNanos() - cpu) / 1e9 / seconds;
+                boolean ok = dropped.get() == 0 && maxQueued.get() <= 10;
+                Map<String, Object> step = new LinkedHashMap<>();
+                step.put("sessions", sessions);
+                step.put("framesDropped", dropped.get());
+                step.put("maxQueuedFrames", maxQueued.get());
+                step.put("cpuCoresUsed", round(coresUsed));
+                step.put("keptUp", ok);
+                steps.add(step);
+                System.out.println("capacity-vosk step: " + step);
+                if (!ok) {
+                    break;
+                }
+                keptUp = sessions;
+            }
+        } finally {
+            runtime.stop();
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("realTimeSessionsKeptUp", keptUp);
+        figures.put("cores", Runtime.getRuntime().availableProcessors());
+        figures.put("sessionsPerCore", round((double) keptUp / Runtime.getRuntime().availableProcessors()));
+        figures.put("steps", steps);
+        results.put("capacityVosk", figures);
+        table("capacity with Vosk (real-time live sessions that keep up)", figures);
     }
 
     // ---- stress -------------------------------------------------------------------------------------------------
