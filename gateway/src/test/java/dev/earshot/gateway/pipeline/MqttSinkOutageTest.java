@@ -209,6 +209,24 @@ class MqttSinkOutageTest {
         }
     }
 
+    @Test
+    void badConfigurationNamesTheSinkAndTheKey() {
+        for (Map.Entry<String, String> bad : List.of(Map.entry("url", "mqtt://no-such-broker.invalid:1883"),
+                Map.entry("topic", "earshot/{room}"), Map.entry("spool-full", "sometimes"), Map.entry("spool-size", "1K"))) {
+            Map<String, String> sink = new java.util.HashMap<>(Map.of("type", "mqtt", "url", broker.url()));
+            sink.put(bad.getKey(), bad.getValue());
+            GatewaySettings settings = new GatewaySettings(SpeechFeed.home(), dir.resolve("data"),
+                    Map.of("p", TestRuntimes.pipeline("p", "vosk", List.of("broker"), 50, 8)),
+                    Map.of(ComponentKind.SINK, Map.of("broker", sink)), Map.of(), 1, Duration.ofSeconds(5),
+                    Duration.ofSeconds(5), 16);
+            GatewayRuntime runtime = new GatewayRuntime(vertx, new SimpleMeterRegistry(), settings,
+                    PluginRegistry.load(getClass().getClassLoader()));
+            GatewayConfigException e = org.junit.jupiter.api.Assertions.assertThrows(GatewayConfigException.class, runtime::start);
+            assertTrue(e.getMessage().contains("earshot.sinks.broker." + bad.getKey()), e.getMessage());
+            assertEquals(GatewayRuntime.State.FAILED, runtime.state());
+        }
+    }
+
     static long heapAfterGc() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();

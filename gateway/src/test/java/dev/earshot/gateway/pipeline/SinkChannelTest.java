@@ -203,4 +203,25 @@ class SinkChannelTest {
         assertEquals(3, attempts.get());
         assertEquals(0, channel.droppedFinals());
     }
+
+    /** Policy refuse: near the bound, pipelines must refuse sessions; at the bound, a final is dropped loudly. */
+    @Test
+    void aFullSpoolUnderRefuseSaysWhyAndCountsWhatItCannotStore() throws Exception {
+        TranscriptSink down = event -> {
+            throw new java.io.IOException("connection refused");
+        };
+        SinkChannel channel = new SinkChannel("full", down, new SinkChannel.Settings(2, 0, Duration.ofMillis(5), Duration.ofMillis(50)),
+                new FinalSpool.Settings(data.resolve("spool/full"), 4096, FinalSpool.FullPolicy.REFUSE), new SimpleMeterRegistry());
+        assertEquals(null, channel.refusal());
+        int sequence = 0;
+        while (channel.droppedFinals() == 0 && sequence < 1000) {
+            channel.offer(event("a", sequence++, true));
+            Thread.sleep(1);
+        }
+        assertTrue(channel.spool().bytes() <= 4096 + 2 * 200, "bounded: " + channel.spool().bytes());
+        String refusal = channel.refusal();
+        assertTrue(refusal != null && refusal.contains("earshot.sinks.full.spool-size"), refusal);
+        assertEquals(1, channel.droppedFinals());
+        channel.close(Duration.ofMillis(100));
+    }
 }
