@@ -19,7 +19,8 @@ import java.util.Set;
 
 /**
  * Routes served straight on the Vert.x router: the access guard in front of {@code /api}, and the live transcript
- * stream {@code GET /api/events} (Server-Sent Events).
+ * streams {@code GET /api/events} (Server-Sent Events) and {@code GET /api/events/ws} (WebSocket). Both streams take
+ * the same filters and share one overflow policy ({@link EventStreamClient}).
  */
 @ApplicationScoped
 public class ApiRoutes {
@@ -44,6 +45,7 @@ public class ApiRoutes {
         AccessPolicy policy = new AccessPolicy(config.api().token());
         router.route("/api/*").order(-1000).handler(ctx -> guard(ctx, policy));
         router.get("/api/events").order(-900).handler(this::events);
+        router.get("/api/events/ws").order(-900).handler(this::eventsWebSocket);
     }
 
     private void guard(RoutingContext ctx, AccessPolicy policy) {
@@ -69,23 +71,10 @@ public class ApiRoutes {
      * it is disconnected.
      */
     private void events(RoutingContext ctx) {
-        var runtime = gateway.runtime();
-        if (runtime == null) {
-            ctx.response().setStatusCode(503).putHeader("Retry-After", "5").end();
+        StreamFilter filter = filter(ctx);
+        if (filter == null) {
             return;
         }
-        String pipelineParam = ctx.request().getParam("pipeline");
-        Set<String> pipelines = pipelineParam == null || pipelineParam.isBlank() ? Set.of()
-                : Set.of(pipelineParam.split("\\s*,\\s*"));
-        for (String name : pipelines) {
-            if (runtime.pipeline(name).isEmpty()) {
-                ctx.response().setStatusCode(404).putHeader("Content-Type", "application/json")
-                        .end(toJson(new ApiError(404, "unknown pipeline '" + name + "' (available: "
-                                + String.join(", ", runtime.pipelines().stream().map(p -> p.name()).sorted().toList()) + ")")));
-                return;
-            }
-        }
-        boolean partials = !"false".equalsIgnoreCase(ctx.request().getParam("partials"));
         HttpServerResponse response = ctx.response();
         response.setChunked(true)
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
@@ -93,21 +82,126 @@ public class ApiRoutes {
                 .putHeader("X-Accel-Buffering", "no");
         response.write(": earshot transcript stream\n\n");
         Context context = Vertx.currentContext();
-        Counter dropped = Counter.builder("earshot.events.stream.dropped")
-                .description("Events not sent to a slow live-stream client").register(registry);
-        EventStreamClient client = new EventStreamClient(response, pipelines, partials, dropped);
-        AutoCloseable subscription = runtime.bus().subscribe(event -> context.runOnContext(v -> client.send(event)));
-        long heartbeat = context.owner().setPeriodic(HEARTBEAT_MS, id -> client.heartbeat());
-        Runnable cleanup = () -> {
-            context.owner().cancelTimer(heartbeat);
-            try {
-                subscription.close();
-            } catch (Exception ignored) {
-                // removing from a list cannot fail
+        EventStreamClient client = new EventStreamClient(new EventStreamClient.Transport() {
+            @Override
+            public boolean writeQueueFull() {
+                return response.writeQueueFull();
             }
-        };
+
+            @Override
+            public void send(TranscriptEvent event) {
+                response.write("event: " + event.type().wireName() + "\nid: " + event.id() + "\ndata: " + event.toJson() + "\n\n");
+            }
+
+            @Override
+            public void heartbeat() {
+                response.write(": keep-alive\n\n");
+            }
+
+            @Override
+            public void closeTooSlow(String reason) {
+                // SSE has no close reason: the stream is cut; the client sees it end and reconnects with Last-Event-ID.
+                response.reset();
+            }
+        }, filter, droppedCounter());
+        Runnable cleanup = subscribe(context, client);
         response.closeHandler(v -> cleanup.run());
         response.endHandler(v -> cleanup.run());
+    }
+
+    /**
+     * {@code GET /api/events/ws[?pipeline=a,b][&partials=false]}: a WebSocket carrying one text message per transcript
+     * event (its JSON, as in the SSE stream's data). The server only sends; it ignores what the client sends. A client
+     * that reads too slowly loses partials first; if finals pile up too, it is closed with code 1008 and the reason
+     * {@code client too slow: N finals pending}.
+     */
+    private void eventsWebSocket(RoutingContext ctx) {
+        StreamFilter filter = filter(ctx);
+        if (filter == null) {
+            return;
+        }
+        Context context = Vertx.currentContext();
+        ctx.request().toWebSocket().onFailure(e -> {
+            if (!ctx.response().ended()) {
+                ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+                        .end(toJson(new ApiError(400, "expected a WebSocket upgrade: " + e.getMessage())));
+            }
+        }).onSuccess(ws -> {
+            EventStreamClient client = new EventStreamClient(new EventStreamClient.Transport() {
+                @Override
+                public boolean writeQueueFull() {
+                    return ws.writeQueueFull();
+                }
+
+                @Override
+                public void send(TranscriptEvent event) {
+                    ws.writeTextMessage(event.toJson());
+                }
+
+                @Override
+                public void heartbeat() {
+                    ws.writePing(io.vertx.core.buffer.Buffer.buffer("earshot"));
+                }
+
+                @Override
+                public void closeTooSlow(String reason) {
+                    ws.close((short) 1008, reason);
+                }
+            }, filter, droppedCounter());
+            Runnable cleanup = subscribe(context, client);
+            ws.textMessageHandler(ignored -> {
+            });
+            ws.binaryMessageHandler(ignored -> {
+            });
+            ws.closeHandler(v -> cleanup.run());
+            ws.endHandler(v -> cleanup.run());
+        });
+    }
+
+    /** The stream filters of a request, or null after answering 503/404. */
+    private StreamFilter filter(RoutingContext ctx) {
+        var runtime = gateway.runtime();
+        if (runtime == null) {
+            ctx.response().setStatusCode(503).putHeader("Retry-After", "5").end();
+            return null;
+        }
+        String pipelineParam = ctx.request().getParam("pipeline");
+        Set<String> pipelines = pipelineParam == null || pipelineParam.isBlank() ? Set.of()
+                : Set.copyOf(java.util.Arrays.asList(pipelineParam.split("\\s*,\\s*")));
+        for (String name : pipelines) {
+            if (runtime.pipeline(name).isEmpty()) {
+                ctx.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+                        .end(toJson(new ApiError(404, "unknown pipeline '" + name + "' (available: "
+                                + String.join(", ", runtime.pipelines().stream().map(p -> p.name()).sorted().toList()) + ")")));
+                return null;
+            }
+        }
+        return new StreamFilter(pipelines, !"false".equalsIgnoreCase(ctx.request().getParam("partials")));
+    }
+
+    private Counter droppedCounter() {
+        return Counter.builder("earshot.events.stream.dropped")
+                .description("Events not sent to a slow live-stream client").register(registry);
+    }
+
+    /** Subscribes the client to the bus on its context, with a heartbeat; returns the (idempotent) cleanup. */
+    private Runnable subscribe(Context context, EventStreamClient client) {
+        AutoCloseable subscription = gateway.runtime().bus().subscribe(event -> context.runOnContext(v -> client.send(event)));
+        long heartbeat = context.owner().setPeriodic(HEARTBEAT_MS, id -> client.heartbeat());
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable cleanup = () -> {
+            if (done.compareAndSet(false, true)) {
+                client.closed();
+                context.owner().cancelTimer(heartbeat);
+                try {
+                    subscription.close();
+                } catch (Exception ignored) {
+                    // removing from a list cannot fail
+                }
+            }
+        };
+        client.whenDisconnected(cleanup);
+        return cleanup;
     }
 
     private String toJson(Object value) {
@@ -118,28 +212,52 @@ public class ApiRoutes {
         }
     }
 
-    /** One SSE connection. Used on its event loop only. */
+    /** Which events a stream client wants: pipelines (empty: all) and whether partials too. */
+    record StreamFilter(Set<String> pipelines, boolean partials) {
+        boolean accepts(TranscriptEvent event) {
+            return (pipelines.isEmpty() || pipelines.contains(event.pipeline())) && (event.isFinal() || partials);
+        }
+    }
+
+    /**
+     * One live-stream connection (SSE or WebSocket) and its overflow policy. Used on its event loop only. While the
+     * connection's write queue is full, partials are dropped (counted in
+     * {@code earshot_events_stream_dropped_total}); finals are still written, up to {@link #MAX_FINALS_OVER_FULL} of
+     * them, after which the client is disconnected as too slow. So a connection holds at most the transport's write
+     * queue plus that many finals: a client that stops reading never grows server memory.
+     */
     static final class EventStreamClient {
-        private final HttpServerResponse response;
-        private final Set<String> pipelines;
-        private final boolean partials;
+
+        /** What a stream writes to. */
+        interface Transport {
+            boolean writeQueueFull();
+
+            void send(TranscriptEvent event);
+
+            void heartbeat();
+
+            void closeTooSlow(String reason);
+        }
+
+        private final Transport transport;
+        private final StreamFilter filter;
         private final Counter dropped;
         private int finalsOverFull;
         private boolean closed;
+        private Runnable whenDisconnected = () -> {
+        };
 
-        EventStreamClient(HttpServerResponse response, Set<String> pipelines, boolean partials, Counter dropped) {
-            this.response = response;
-            this.pipelines = pipelines;
-            this.partials = partials;
+        EventStreamClient(Transport transport, StreamFilter filter, Counter dropped) {
+            this.transport = transport;
+            this.filter = filter;
             this.dropped = dropped;
         }
 
         void send(TranscriptEvent event) {
-            if (closed || (!pipelines.isEmpty() && !pipelines.contains(event.pipeline()))
-                    || (!event.isFinal() && !partials)) {
+            if (closed || !filter.accepts(event)) {
                 return;
             }
-            if (response.writeQueueFull()) {
+            if (transport.writeQueueFull()) {
                 if (!event.isFinal()) {
                     dropped.increment();
                     return;
@@ -147,19 +265,29 @@ public class ApiRoutes {
                 if (++finalsOverFull > MAX_FINALS_OVER_FULL) {
                     dropped.increment();
                     closed = true;
-                    response.reset();
+                    transport.closeTooSlow("client too slow: " + MAX_FINALS_OVER_FULL + " finals pending");
+                    whenDisconnected.run();
                     return;
                 }
             } else {
                 finalsOverFull = 0;
             }
-            response.write("event: " + event.type().wireName() + "\nid: " + event.id() + "\ndata: " + event.toJson() + "\n\n");
+            transport.send(event);
         }
 
         void heartbeat() {
-            if (!closed && !response.writeQueueFull()) {
-                response.write(": keep-alive\n\n");
+            if (!closed && !transport.writeQueueFull()) {
+                transport.heartbeat();
             }
+        }
+
+        void closed() {
+            closed = true;
+        }
+
+        /** Runs when the client is cut off as too slow: releases its subscription at once. */
+        void whenDisconnected(Runnable cleanup) {
+            this.whenDisconnected = cleanup;
         }
     }
 }

@@ -29,11 +29,14 @@ final class Views {
         }
     }
 
-    record SinkView(String id, int queueDepth, int queueCapacity, long delivered, long droppedPartials,
-                    long droppedFinals) {
+    record SinkView(String id, int queueDepth, int queueCapacity, long delivered, long retried, long droppedPartials,
+                    long droppedFinals, boolean failing, long spooledEvents, long spoolBytes, long spoolLimit,
+                    String spoolFull) {
         static SinkView of(SinkChannel sink) {
-            return new SinkView(sink.id(), sink.depth(), sink.capacity(), sink.delivered(), sink.droppedPartials(),
-                    sink.droppedFinals());
+            var spool = sink.spool();
+            return new SinkView(sink.id(), sink.depth(), sink.capacity(), sink.delivered(), sink.retried(),
+                    sink.droppedPartials(), sink.droppedFinals(), sink.failing(), spool.events(), spool.bytes(),
+                    spool.maxBytes(), spool.policy().configName());
         }
     }
 

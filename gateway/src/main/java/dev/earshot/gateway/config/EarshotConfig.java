@@ -42,8 +42,9 @@ public interface EarshotConfig {
     Map<String, Map<String, String>> engines();
 
     /**
-     * Sink instances: {@code earshot.sinks.<id>.type}, the host's {@code queue-size} and {@code retries}, plus the
-     * plugin's own options.
+     * Sink instances: {@code earshot.sinks.<id>.type}, the host's keys ({@code queue-size}, {@code retries},
+     * {@code retry-delay}, {@code max-retry-delay}, {@code spool-size} (64M), {@code spool-full}
+     * ({@code refuse} or {@code drop-oldest})), plus the plugin's own options.
      */
     Map<String, Map<String, String>> sinks();
 

@@ -29,7 +29,7 @@ public record GatewayPlan(Map<String, ComponentSpec> engines, Map<String, Compon
     private static final Map<ComponentKind, Set<String>> HOST_KEYS = Map.of(
             ComponentKind.SOURCE, Set.of("type"),
             ComponentKind.ENGINE, Set.of("type"),
-            ComponentKind.SINK, Set.of("type", "queue-size", "retries"),
+            ComponentKind.SINK, Set.of("type", "queue-size", "retries", "retry-delay", "max-retry-delay", "spool-size", "spool-full"),
             ComponentKind.HOOK, Set.of("type"));
 
     public static GatewayPlan resolve(GatewaySettings settings, PluginRegistry registry) {

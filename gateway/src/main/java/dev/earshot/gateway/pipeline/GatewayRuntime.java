@@ -154,7 +154,14 @@ public final class GatewayRuntime implements AutoCloseable {
             }));
             plan.sinks().values().forEach(spec -> create(spec, problems, context -> {
                 TranscriptSink sink = ((TranscriptSinkFactory) spec.factory()).create(context);
-                sinks.put(spec.id(), newSinkChannel(spec, sink));
+                if (sink != null) {
+                    try {
+                        sinks.put(spec.id(), newSinkChannel(spec, sink));
+                    } catch (RuntimeException e) {
+                        sink.close();
+                        throw e;
+                    }
+                }
                 return sink;
             }));
             plan.hooks().values().forEach(spec -> create(spec, problems, context -> {
@@ -239,11 +246,34 @@ public final class GatewayRuntime implements AutoCloseable {
         return source.get();
     }
 
+    /** Default bound of each sink's on-disk spool ({@code earshot.sinks.<id>.spool-size}). */
+    static final long DEFAULT_SPOOL_SIZE = 64L * 1024 * 1024;
+
+    /** The host's part of a sink: its queue, spool and delivery thread, from the host keys under its prefix. */
     private SinkChannel newSinkChannel(ComponentSpec spec, TranscriptSink sink) {
         PluginConfig host = new PluginConfig(spec.prefix(), spec.hostOptions());
         int capacity = host.getInt("queue-size", settings.sinkQueue(), 1, 1_000_000);
         int retries = host.getInt("retries", 3, 0, 100);
-        return new SinkChannel(spec.id(), sink, capacity, retries, Duration.ofMillis(200), registry);
+        Duration retryDelay = host.getDuration("retry-delay", Duration.ofMillis(200));
+        Duration maxRetryDelay = host.getDuration("max-retry-delay", Duration.ofSeconds(30));
+        if (retryDelay.toMillis() < 1 || maxRetryDelay.compareTo(retryDelay) < 0) {
+            throw new GatewayConfigException(List.of(host.key("max-retry-delay") + ": " + maxRetryDelay.toMillis()
+                    + " ms must be at least " + host.key("retry-delay") + " (" + retryDelay.toMillis()
+                    + " ms), and that at least 1 ms"));
+        }
+        long spoolSize = host.getBytes("spool-size", DEFAULT_SPOOL_SIZE);
+        if (spoolSize < 64 * 1024) {
+            throw host.invalid("spool-size", host.get("spool-size").orElse(""), "at least 64K");
+        }
+        String policy = host.getChoice("spool-full", "refuse", java.util.Set.of("refuse", "drop-oldest"));
+        FinalSpool.Settings spool = new FinalSpool.Settings(settings.dataDir().resolve("spool").resolve(spec.id()),
+                spoolSize, policy.equals("refuse") ? FinalSpool.FullPolicy.REFUSE : FinalSpool.FullPolicy.DROP_OLDEST);
+        try {
+            return new SinkChannel(spec.id(), sink, new SinkChannel.Settings(capacity, retries, retryDelay, maxRetryDelay),
+                    spool, registry);
+        } catch (java.io.UncheckedIOException e) {
+            throw new GatewayConfigException(List.of(e.getMessage() + " (earshot.data-dir must be a writable folder)"));
+        }
     }
 
     private void startPlugins() {

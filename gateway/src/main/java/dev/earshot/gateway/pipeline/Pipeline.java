@@ -129,13 +129,20 @@ public final class Pipeline {
     /**
      * Opens a session. Never blocks: the recognizer is created on the decoding worker.
      *
-     * @throws SessionRefusedException when the pipeline is not running or has {@code max-sessions} open
+     * @throws SessionRefusedException when the pipeline is not running, has {@code max-sessions} open, or one of its
+     *                                 sinks cannot store more finals (spool full under policy refuse)
      */
     public Session openSession(SessionRequest request) {
         requireNonNull(request, "request is null");
         if (state != State.RUNNING) {
             throw new SessionRefusedException("pipeline '" + name() + "' is " + state.name().toLowerCase()
                     + (failure == null ? "" : ": " + failure), state == State.STARTING);
+        }
+        for (SinkChannel sink : sinks) {
+            String refusal = sink.refusal();
+            if (refusal != null) {
+                throw new SessionRefusedException("pipeline '" + name() + "': " + refusal, true);
+            }
         }
         String id = runtime.newSessionId();
         SessionInfo info = new SessionInfo(id, name(), request.origin(), request.format(), Instant.now(), request.attributes());

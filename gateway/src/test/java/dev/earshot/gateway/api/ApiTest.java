@@ -29,7 +29,9 @@ class ApiTest {
     @Test
     void pluginsListKindsVersionsAndState() {
         when().get("/api/plugins").then().statusCode(200)
-                .body("name", equalTo(List.of("file", "vosk")))
+                .body("name", equalTo(List.of("file", "mqtt", "vosk", "webhook")))
+                .body("find { it.name == 'mqtt' }.provides.sinks", equalTo(List.of("mqtt")))
+                .body("find { it.name == 'webhook' }.provides.sinks", equalTo(List.of("webhook")))
                 .body("find { it.name == 'vosk' }.provides.engines", equalTo(List.of("vosk")))
                 .body("find { it.name == 'file' }.provides.sinks", hasItems("jsonl", "log"))
                 .body("find { it.name == 'file' }.provides.sources", equalTo(List.of("file")))

@@ -2,8 +2,12 @@ package dev.earshot.gateway.pipeline;
 
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.transcript.TranscriptEvent;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +20,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SinkChannelTest {
+
+    @TempDir
+    Path data;
+
+    private SinkChannel channel(String id, TranscriptSink sink, int capacity, int retries, Duration delay,
+                                MeterRegistry registry) {
+        return new SinkChannel(id, sink, new SinkChannel.Settings(capacity, retries, delay, Duration.ofMillis(200)),
+                new FinalSpool.Settings(data.resolve("spool").resolve(id), 1024 * 1024, FinalSpool.FullPolicy.REFUSE),
+                registry);
+    }
 
     private static TranscriptEvent event(String session, long sequence, boolean isFinal) {
         return new TranscriptEvent(session + "-" + sequence, isFinal ? TranscriptEvent.Type.FINAL : TranscriptEvent.Type.PARTIAL,
@@ -32,7 +46,7 @@ class SinkChannelTest {
         };
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         // Room for the finals of the burst below (6), not for its partials (60).
-        SinkChannel channel = new SinkChannel("slow", onePerSecond, 8, 3, Duration.ofMillis(10), registry);
+        SinkChannel channel = channel("slow", onePerSecond, 8, 3, Duration.ofMillis(10), registry);
         List<TranscriptEvent> finals = new ArrayList<>();
         int partials = 0;
         String[] sessions = {"a", "b", "c"};
@@ -77,8 +91,12 @@ class SinkChannelTest {
         }
     }
 
+    /**
+     * A final that finds the queue full of finals goes to the spool; at shutdown the final in the sink's hands and
+     * the queued ones go in front of it; the next channel on the same folder delivers all of them, in order.
+     */
     @Test
-    void finalsThatFindTheQueueFullOfFinalsAreDroppedLoudlyAndCounted() throws Exception {
+    void finalsThatFindTheQueueFullOfFinalsAreSpooledAndSurviveAClose() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         Object gate = new Object();
         TranscriptSink blocked = event -> {
@@ -87,7 +105,7 @@ class SinkChannelTest {
                 gate.wait();
             }
         };
-        SinkChannel channel = new SinkChannel("stuck", blocked, 2, 0, Duration.ofMillis(10), new SimpleMeterRegistry());
+        SinkChannel channel = channel("stuck", blocked, 2, 0, Duration.ofMillis(10), new SimpleMeterRegistry());
         channel.offer(event("a", 0, true));
         while (calls.get() == 0) {
             Thread.sleep(5);
@@ -95,10 +113,77 @@ class SinkChannelTest {
         channel.offer(event("a", 1, true));
         channel.offer(event("a", 2, true));
         channel.offer(event("a", 3, true));
+        channel.offer(event("a", 4, false));
+        channel.offer(event("a", 5, true));
         assertEquals(2, channel.depth());
-        assertEquals(1, channel.droppedFinals());
+        assertEquals(0, channel.droppedFinals());
+        assertEquals(2, channel.spool().events(), "a-3 and a-5 spooled");
+        assertEquals(1, channel.droppedPartials(), "a partial behind spooled finals is dropped");
         channel.close(Duration.ofMillis(100));
-        assertEquals(3, channel.droppedFinals(), "finals still queued at shutdown are counted too");
+        assertEquals(0, channel.droppedFinals(), "nothing dropped at shutdown");
+
+        List<TranscriptEvent> delivered = new CopyOnWriteArrayList<>();
+        SinkChannel next = channel("stuck", delivered::add, 2, 0, Duration.ofMillis(10), new SimpleMeterRegistry());
+        SessionLifecycleTest.awaitTrue(() -> delivered.size() == 5, "the spool replayed after the restart: " + delivered);
+        next.close(Duration.ofSeconds(1));
+        assertEquals(List.of("a-0", "a-1", "a-2", "a-3", "a-5"), delivered.stream().map(TranscriptEvent::id).toList());
+        assertEquals(0, next.spool().events());
+        assertEquals(0, next.droppedFinals());
+    }
+
+    /** A sink that fails for a while: finals go to the spool after the retries, then arrive once, in order. */
+    @Test
+    void finalsOfAnOutageAreSpooledThenDeliveredInOrder() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<TranscriptEvent> delivered = new CopyOnWriteArrayList<>();
+        TranscriptSink sink = event -> {
+            if (down.get()) {
+                throw new java.io.IOException("connection refused");
+            }
+            delivered.add(event);
+        };
+        SinkChannel channel = channel("outage", sink, 4, 1, Duration.ofMillis(5), new SimpleMeterRegistry());
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            TranscriptEvent partial = event("s" + (i % 3), i * 2, false);
+            TranscriptEvent fin = event("s" + (i % 3), i * 2 + 1, true);
+            channel.offer(partial);
+            channel.offer(fin);
+            sent.add(fin.id());
+            Thread.sleep(2);
+        }
+        SessionLifecycleTest.awaitTrue(() -> channel.spool().events() == 40 && channel.depth() == 0,
+                "every final spooled: " + channel.spool().events());
+        assertTrue(channel.failing());
+        down.set(false);
+        SessionLifecycleTest.awaitTrue(() -> delivered.stream().filter(TranscriptEvent::isFinal).count() == 40,
+                "all finals delivered after recovery");
+        channel.close(Duration.ofSeconds(1));
+        assertEquals(sent, delivered.stream().filter(TranscriptEvent::isFinal).map(TranscriptEvent::id).toList());
+        assertEquals(0, channel.droppedFinals());
+        assertTrue(channel.retried() > 0);
+    }
+
+    /** A receiver that rejects an event for good: not retried, not spooled, counted; the next one goes through. */
+    @Test
+    void permanentRejectionsAreNotRetried() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        List<TranscriptEvent> delivered = new CopyOnWriteArrayList<>();
+        TranscriptSink picky = event -> {
+            attempts.incrementAndGet();
+            if (event.text().contains("1")) {
+                throw new dev.earshot.spi.sink.DeliveryException("HTTP 400: bad payload", false);
+            }
+            delivered.add(event);
+        };
+        SinkChannel channel = channel("picky", picky, 8, 3, Duration.ofMillis(5), new SimpleMeterRegistry());
+        channel.offer(event("a", 1, true));
+        channel.offer(event("a", 2, true));
+        channel.close(Duration.ofSeconds(5));
+        assertEquals(2, attempts.get(), "one attempt each");
+        assertEquals(List.of("a-2"), delivered.stream().map(TranscriptEvent::id).toList());
+        assertEquals(1, channel.droppedFinals());
+        assertEquals(0, channel.spool().events());
     }
 
     @Test
@@ -111,11 +196,32 @@ class SinkChannelTest {
             }
             delivered.add(event);
         };
-        SinkChannel channel = new SinkChannel("flaky", flaky, 8, 3, Duration.ofMillis(10), new SimpleMeterRegistry());
+        SinkChannel channel = channel("flaky", flaky, 8, 3, Duration.ofMillis(10), new SimpleMeterRegistry());
         channel.offer(event("a", 0, true));
         channel.close(Duration.ofSeconds(5));
         assertEquals(1, delivered.size());
         assertEquals(3, attempts.get());
         assertEquals(0, channel.droppedFinals());
+    }
+
+    /** Policy refuse: near the bound, pipelines must refuse sessions; at the bound, a final is dropped loudly. */
+    @Test
+    void aFullSpoolUnderRefuseSaysWhyAndCountsWhatItCannotStore() throws Exception {
+        TranscriptSink down = event -> {
+            throw new java.io.IOException("connection refused");
+        };
+        SinkChannel channel = new SinkChannel("full", down, new SinkChannel.Settings(2, 0, Duration.ofMillis(5), Duration.ofMillis(50)),
+                new FinalSpool.Settings(data.resolve("spool/full"), 4096, FinalSpool.FullPolicy.REFUSE), new SimpleMeterRegistry());
+        assertEquals(null, channel.refusal());
+        int sequence = 0;
+        while (channel.droppedFinals() == 0 && sequence < 1000) {
+            channel.offer(event("a", sequence++, true));
+            Thread.sleep(1);
+        }
+        assertTrue(channel.spool().bytes() <= 4096 + 2 * 200, "bounded: " + channel.spool().bytes());
+        String refusal = channel.refusal();
+        assertTrue(refusal != null && refusal.contains("earshot.sinks.full.spool-size"), refusal);
+        assertEquals(1, channel.droppedFinals());
+        channel.close(Duration.ofMillis(100));
     }
 }

@@ -8,8 +8,10 @@ import dev.earshot.spi.transcript.TranscriptEvent;
  * <h2>Threading and flow</h2>
  * The host gives each sink a bounded queue and one delivery thread of its own: {@link #deliver} is called from that
  * thread only, one event at a time, in the order events were produced (per session). It may block on I/O; a slow
- * sink slows only its own queue. When the queue is full, partials are coalesced or dropped (counted), and finals
- * are never dropped silently.
+ * sink slows only its own queue. When the queue is full, partials are coalesced or dropped (counted). Finals the
+ * sink cannot take (it fails, or it is too slow) go to a bounded on-disk spool the host keeps for the sink, and are
+ * delivered again in order when it accepts again, also after a restart: delivery is at least once, so receivers
+ * de-duplicate on {@link TranscriptEvent#id()}.
  *
  * <h2>Close</h2>
  * {@link #close()} is called once, from the delivery thread, after the last delivery; nothing is called after it.
@@ -17,8 +19,9 @@ import dev.earshot.spi.transcript.TranscriptEvent;
 public interface TranscriptSink extends AutoCloseable {
 
     /**
-     * Delivers one event. Returning normally means delivered; throwing means not delivered: the host logs it,
-     * counts it and retries finals with back-off.
+     * Delivers one event. Returning normally means delivered (for a broker or a server: acknowledged); throwing means
+     * not delivered: the host logs it, counts it and retries finals with back-off, then spools them. Throw
+     * {@link DeliveryException} with {@code retryable == false} when the receiver rejected this event for good.
      */
     void deliver(TranscriptEvent event) throws Exception;
 
