@@ -7,6 +7,7 @@ import dev.earshot.gateway.pipeline.PipelineSettings;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.PluginRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -23,6 +24,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The gateway inside Quarkus: builds the {@link GatewayRuntime} from configuration when the application starts,
@@ -50,6 +52,7 @@ public class Gateway {
 
     private volatile GatewayRuntime runtime;
     private volatile boolean shuttingDown;
+    private final AtomicBoolean drained = new AtomicBoolean();
 
     void onStart(@Observes StartupEvent event) {
         GatewaySettings settings = settings(config);
@@ -57,18 +60,47 @@ public class Gateway {
         GatewayRuntime created = new GatewayRuntime(vertx, registry, settings, plugins);
         runtime = created;
         created.start();
+        if (LaunchMode.current() == LaunchMode.NORMAL) {
+            TermSignalHandler.install(this);
+        }
         int port = httpPort;
         String host = httpHost.equals("0.0.0.0") ? "localhost" : httpHost;
         LOG.infof("Earshot is ready: console http://%s:%d/  transcribe: curl -H 'Content-Type: audio/wav' --data-binary @speech.wav http://%s:%d/api/transcribe",
                 host, port, host, port);
     }
 
+    /** When Quarkus stops for another reason than SIGTERM (which drains first, see {@link TermSignalHandler}). */
     void onStop(@Observes ShutdownEvent event) {
-        shuttingDown = true;
+        drain();
+    }
+
+    /**
+     * Drains the gateway: readiness is DOWN from the first moment, pipelines refuse new sessions (503), uploads and
+     * files in progress may finish, live sessions end and flush their finals, sinks deliver what is queued, all
+     * within {@code earshot.runtime.drain-timeout}. Idempotent; the first call does the work.
+     */
+    void drain() {
+        beginShutdown();
         GatewayRuntime current = runtime;
-        if (current != null) {
-            current.stop();
+        if (current == null || !drained.compareAndSet(false, true)) {
+            return;
         }
+        long begin = System.nanoTime();
+        current.stop();
+        List<String> left = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("earshot-")).map(Thread::getName).sorted().toList();
+        LOG.infof("earshot drained in %d ms (drain timeout %s); gateway threads left: %s",
+                (System.nanoTime() - begin) / 1_000_000, config.runtime().drainTimeout(),
+                left.isEmpty() ? "none" : String.join(", ", left));
+    }
+
+    /** From now on readiness reports DOWN, so that traffic moves elsewhere before the drain. Idempotent. */
+    public void beginShutdown() {
+        shuttingDown = true;
+    }
+
+    java.time.Duration drainTimeout() {
+        return config.runtime().drainTimeout();
     }
 
     /** The running runtime; null before start-up finished. */

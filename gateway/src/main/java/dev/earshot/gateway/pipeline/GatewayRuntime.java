@@ -300,7 +300,11 @@ public final class GatewayRuntime implements AutoCloseable {
         }
     }
 
-    /** Stops pipelines (draining sessions), sinks (draining queues), engines and plugins. Idempotent. */
+    /**
+     * Stops pipelines (draining sessions: new ones are refused, uploads and files may finish, live sessions end and
+     * flush their finals), sinks (draining queues), engines and plugins, within {@code earshot.runtime.drain-timeout}
+     * (plus a short wait for aborted sessions and hook threads). Idempotent.
+     */
     public void stop() {
         State current = state.get();
         if (current == State.STOPPED || current == State.STOPPING || current == State.NEW) {
@@ -311,12 +315,17 @@ public final class GatewayRuntime implements AutoCloseable {
         state.set(State.STOPPED);
     }
 
+    /**
+     * Takes everything down within {@code drain}: pipelines first (see {@link Pipeline#stopAll}; paced sessions may
+     * finish), then sinks deliver what is queued in the time left, which is at least a fifth of the budget (at most
+     * 2 s of it).
+     */
     private void shutdown(Duration drain) {
-        for (Pipeline pipeline : pipelines.values()) {
-            pipeline.stop(drain);
-        }
+        long deadline = System.nanoTime() + drain.toNanos();
+        Duration sinkReserve = Duration.ofNanos(Math.min(drain.toNanos() / 5, Duration.ofSeconds(2).toNanos()));
+        Pipeline.stopAll(List.copyOf(pipelines.values()), drain.minus(sinkReserve), true);
         for (SinkChannel sink : sinks.values()) {
-            sink.close(drain);
+            sink.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
         for (Map.Entry<String, SessionHook> hook : hooks.entrySet()) {
             try {

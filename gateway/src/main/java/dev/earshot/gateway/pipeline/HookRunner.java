@@ -29,6 +29,8 @@ final class HookRunner implements AutoCloseable {
         }
     }
 
+    private static final System.Logger LOG = System.getLogger(HookRunner.class.getName());
+
     private final ThreadPoolExecutor pool;
     private final Duration timeout;
 
@@ -81,5 +83,13 @@ final class HookRunner implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
+        try {
+            // Idle threads end at once; a hook stuck in a plugin keeps its thread (a daemon) and is reported.
+            if (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, pool.getActiveCount() + " hook call(s) still running after close");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

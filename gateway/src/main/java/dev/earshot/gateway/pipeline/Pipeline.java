@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -39,6 +40,8 @@ public final class Pipeline {
     }
 
     private static final System.Logger LOG = System.getLogger(Pipeline.class.getName());
+    /** How long aborted sessions get to release their recognizers once the drain time is used up. */
+    private static final Duration ABORT_WAIT = Duration.ofSeconds(2);
 
     private final GatewayPlan.PipelinePlan plan;
     private final GatewayRuntime runtime;
@@ -136,7 +139,7 @@ public final class Pipeline {
         requireNonNull(request, "request is null");
         if (state != State.RUNNING) {
             throw new SessionRefusedException("pipeline '" + name() + "' is " + state.name().toLowerCase()
-                    + (failure == null ? "" : ": " + failure), state == State.STARTING);
+                    + (failure == null ? "" : ": " + failure), state == State.STARTING || state == State.STOPPING);
         }
         for (SinkChannel sink : sinks) {
             String refusal = sink.refusal();
@@ -152,7 +155,8 @@ public final class Pipeline {
                 settings().frameQueue(), runtime.scheduler());
         synchronized (lifecycle) {
             if (state != State.RUNNING) {
-                throw new SessionRefusedException("pipeline '" + name() + "' is " + state.name().toLowerCase(), false);
+                throw new SessionRefusedException("pipeline '" + name() + "' is " + state.name().toLowerCase(),
+                        state == State.STOPPING);
             }
             if (sessions.size() >= settings().maxSessions()) {
                 throw new SessionRefusedException("pipeline '" + name() + "' has reached its limit of "
@@ -260,43 +264,92 @@ public final class Pipeline {
     }
 
     /**
-     * Stops the pipeline: closes its source, ends its sessions gracefully (finals flushed), waits up to
-     * {@code drain} for them, then aborts the rest. Idempotent.
+     * Stops the pipeline: refuses new sessions, ends its sessions gracefully (finals flushed), waits up to
+     * {@code drain} for them, aborts the rest, then closes its source. Idempotent.
      */
     public void stop(Duration drain) {
-        CaptureSource toClose;
+        stopAll(List.of(this), drain, false);
+    }
+
+    /**
+     * Stops pipelines together, within one time budget ({@code drain}):
+     * <ol>
+     * <li>each refuses new sessions (503) and ends its live sessions, which never end by themselves;</li>
+     * <li>with {@code letPacedFinish} (a gateway shutdown), paced sessions (uploads, files) whose audio is at hand
+     * may run to their natural end until half the budget is used; then they are ended too;</li>
+     * <li>ended sessions flush their finals until the budget is used up; sessions still open then are aborted;</li>
+     * <li>capture sources are closed last, so that a source never aborts a session that is flushing its final.</li>
+     * </ol>
+     */
+    static void stopAll(List<Pipeline> pipelines, Duration drain, boolean letPacedFinish) {
+        long begin = System.nanoTime();
+        long deadline = begin + drain.toNanos();
+        List<Pipeline> stopping = new ArrayList<>();
+        for (Pipeline pipeline : pipelines) {
+            if (pipeline.beginStop()) {
+                stopping.add(pipeline);
+            }
+        }
+        List<Session> open = new ArrayList<>();
+        for (Pipeline pipeline : stopping) {
+            for (Session session : pipeline.sessions.values()) {
+                open.add(session);
+                if (!letPacedFinish || session.pacing() != Pacing.PACED) {
+                    session.end();
+                }
+            }
+        }
+        if (letPacedFinish && !await(open, begin + drain.toNanos() / 2)) {
+            open.forEach(Session::end);
+        }
+        if (!await(open, deadline)) {
+            List<Session> late = open.stream().filter(Session::isOpen).toList();
+            LOG.log(System.Logger.Level.WARNING, late.size() + " session(s) did not finish within "
+                    + drain.toMillis() + " ms; aborting them: " + late.stream().map(Session::id).toList());
+            late.forEach(s -> s.abort("pipeline stopped"));
+            await(late, System.nanoTime() + ABORT_WAIT.toNanos());
+        }
+        for (Pipeline pipeline : stopping) {
+            pipeline.completeStop();
+        }
+    }
+
+    /** Refuses new sessions from now on; false when the pipeline is already stopped or stopping. */
+    private boolean beginStop() {
         synchronized (lifecycle) {
             if (state == State.STOPPED || state == State.STOPPING) {
-                return;
+                return false;
             }
             state = State.STOPPING;
+            return true;
+        }
+    }
+
+    private void completeStop() {
+        CaptureSource toClose;
+        synchronized (lifecycle) {
             toClose = source;
             source = null;
         }
         closeSource(toClose);
-        List<Session> open = new ArrayList<>(sessions.values());
-        open.forEach(Session::end);
-        if (!await(open, drain)) {
-            LOG.log(System.Logger.Level.WARNING, "pipeline '" + name() + "': " + sessions.size()
-                    + " session(s) did not finish within " + drain.toMillis() + " ms; aborting them");
-            open.forEach(s -> s.abort("pipeline stopped"));
-            await(open, Duration.ofSeconds(5));
-        }
         synchronized (lifecycle) {
             state = failure == null ? State.STOPPED : State.FAILED;
         }
         LOG.log(System.Logger.Level.INFO, "pipeline '" + name() + "' stopped");
     }
 
-    private static boolean await(List<Session> sessions, Duration timeout) {
+    /** Waits until every session has closed or the deadline ({@link System#nanoTime()}) has passed. */
+    private static boolean await(List<Session> sessions, long deadline) {
         CompletableFuture<?>[] all = sessions.stream().map(s -> s.closed().toCompletableFuture()).toArray(CompletableFuture[]::new);
         try {
-            CompletableFuture.allOf(all).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            CompletableFuture.allOf(all).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             return true;
         } catch (TimeoutException e) {
             return false;
-        } catch (Exception e) {
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
             return false;
         }
     }

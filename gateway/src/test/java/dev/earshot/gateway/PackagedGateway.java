@@ -1,0 +1,88 @@
+package dev.earshot.gateway;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The packaged distribution ({@code target/quarkus-app}) run as its own process, as a user runs it:
+ * {@code java [options] -jar quarkus-run.jar} from another working directory, listening on loopback.
+ */
+final class PackagedGateway {
+
+    static final Path APP = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+
+    final Process process;
+    final Path log;
+    final int port;
+    final HttpClient client = HttpClient.newHttpClient();
+
+    private PackagedGateway(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    static PackagedGateway launch(Path workDir, Path log, int port, String... options) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Dquarkus.http.port=" + port);
+        command.addAll(List.of(options));
+        command.add("-jar");
+        command.add(APP.toString());
+        Process process = new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new PackagedGateway(process, log, port);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** Status of a GET, or -1 when nothing answers. */
+    int status(String path) throws InterruptedException {
+        try {
+            return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Waits until {@code /q/health/ready} answers 200; returns the last status (200 when ready). */
+    int awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int status = -1;
+        while (status != 200 && System.nanoTime() < deadline && process.isAlive()) {
+            status = status("/q/health/ready");
+            if (status != 200) {
+                Thread.sleep(200);
+            }
+        }
+        return status;
+    }
+
+    HttpRequest upload(Path wav) throws IOException {
+        return HttpRequest.newBuilder(uri("/api/transcribe")).header("Content-Type", "audio/wav")
+                .POST(HttpRequest.BodyPublishers.ofFile(wav)).build();
+    }
+
+    String output() throws IOException {
+        return Files.readString(log);
+    }
+}
