@@ -47,9 +47,13 @@ public class VoskEndpoint {
         if (!vosk.enabled()) {
             return;
         }
-        int maxMessage = (int) Math.min(Integer.MAX_VALUE, vosk.maxMessageSize().asLongValue());
+        // Vert.x's own limits are twice ours, so a message just over ours is read whole and answered with 1009 and a
+        // reason (VoskConnection); beyond twice, Vert.x closes the connection itself. Memory stays bounded either way.
+        int maxMessage = (int) Math.min(Integer.MAX_VALUE / 2, vosk.maxMessageSize().asLongValue()) * 2;
         HttpServerOptions options = new HttpServerOptions().setHost(vosk.host()).setPort(vosk.port())
-                .setMaxWebSocketMessageSize(maxMessage).setMaxWebSocketFrameSize(maxMessage);
+                .setMaxWebSocketMessageSize(maxMessage).setMaxWebSocketFrameSize(maxMessage)
+                // Backstop for connections that never finish a handshake; open WebSockets have their own idle check.
+                .setIdleTimeout((int) Math.max(1, vosk.idleTimeout().toSeconds() * 2)).setIdleTimeoutUnit(TimeUnit.SECONDS);
         HttpServer created = vertx.createHttpServer(options).requestHandler(this::handle);
         try {
             created.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
