@@ -50,7 +50,8 @@ class PackagedGatewayIT {
     void startsOnTheBundledModelTranscribesAndStopsCleanlyOnSigterm() throws Exception {
         int port = freePort();
         Path log = workDir.resolve("gateway.log");
-        Process gateway = launch(log, "-Dquarkus.http.port=" + port);
+        Process gateway = launch(log, "-Dquarkus.http.port=" + port, "-Dearshot.ingest.vosk.port=" + freePort(),
+                "-Dearshot.ingest.wyoming.port=" + freePort());
         try {
             HttpClient client = HttpClient.newHttpClient();
             URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
@@ -65,6 +66,8 @@ class PackagedGatewayIT {
             }
             assertEquals(200, status, "ready within 60 s; log:\n" + Files.readString(log));
             assertTrue(Files.readString(log).contains("Earshot is ready: console http://127.0.0.1:" + port + "/"));
+            assertTrue(Files.readString(log).contains("vosk-server WebSocket endpoint on ws://127.0.0.1:"), "vosk endpoint started");
+            assertTrue(Files.readString(log).contains("Wyoming STT server on tcp://127.0.0.1:"), "Wyoming server started");
             HttpResponse<String> reply = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/transcribe"))
                     .header("Content-Type", "audio/wav")
                     .POST(HttpRequest.BodyPublishers.ofFile(SpeechFixtures.DATA.resolve("librivox/sense_and_sensibility_01_austen_64kb-0930.wav")))
@@ -85,7 +88,8 @@ class PackagedGatewayIT {
     @Test
     void unknownEngineFailsStartUpNamingThePipelineKeyAndAvailableEngines() throws Exception {
         Path log = workDir.resolve("gateway.log");
-        Process gateway = launch(log, "-Dquarkus.http.port=" + freePort(), "-Dearshot.pipelines.kitchen.engine=vosky");
+        Process gateway = launch(log, "-Dquarkus.http.port=" + freePort(), "-Dearshot.ingest.vosk.port=" + freePort(),
+                "-Dearshot.ingest.wyoming.port=" + freePort(), "-Dearshot.pipelines.kitchen.engine=vosky");
         assertTrue(gateway.waitFor(60, TimeUnit.SECONDS), "start-up failed within 60 s");
         String output = Files.readString(log);
         assertTrue(gateway.exitValue() != 0, "non-zero exit code");
