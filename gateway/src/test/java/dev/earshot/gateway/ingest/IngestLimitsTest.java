@@ -56,6 +56,9 @@ class IngestLimitsTest {
     @Inject
     WyomingServer wyoming;
 
+    @Inject
+    dev.earshot.gateway.Gateway gateway;
+
     private final HttpClient http = HttpClient.newHttpClient();
 
     private static final class Closed implements WebSocket.Listener {
@@ -113,6 +116,47 @@ class IngestLimitsTest {
         connect(listener);
         String closed = listener.closed.get(10, TimeUnit.SECONDS);
         assertTrue(closed.startsWith("1001 ") && closed.contains("idle"), closed);
+    }
+
+    @Test
+    void aPipelineStopFlushesTheFinalThenClosesWith1001() throws Exception {
+        List<String> texts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<String> closed = new CompletableFuture<>();
+        WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + vosk.port() + "/"),
+                new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                        texts.add(data.toString());
+                        socket.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
+                        closed.complete(statusCode + " " + reason);
+                        return null;
+                    }
+                }).get(5, TimeUnit.SECONDS);
+        byte[] speech = java.nio.file.Files.readAllBytes(dev.earshot.gateway.SpeechFixtures.DATA.resolve("goforward.raw"));
+        ws.sendText("{\"config\": {\"sample_rate\": 16000}}", true).get(5, TimeUnit.SECONDS);
+        int messages = 0;
+        for (int offset = 0; offset < speech.length; offset += 8000, messages++) {
+            ws.sendBinary(ByteBuffer.wrap(speech, offset, Math.min(8000, speech.length - offset)), true).get(5, TimeUnit.SECONDS);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (texts.size() < messages && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(messages, texts.size(), "every audio message was answered: " + texts);
+        var pipeline = gateway.runtime().pipeline("default").orElseThrow();
+        try {
+            pipeline.stop(java.time.Duration.ofSeconds(10));
+            assertTrue(closed.get(10, TimeUnit.SECONDS).startsWith("1001 "), "closed: " + closed.get());
+            String all = String.join(" ", texts);
+            assertTrue(all.contains("go forward ten meters"), "the final was flushed before the close: " + texts);
+        } finally {
+            pipeline.start();
+        }
     }
 
     private static String exchange(Socket socket, byte[] input) throws Exception {

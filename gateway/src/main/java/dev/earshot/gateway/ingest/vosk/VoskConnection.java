@@ -381,10 +381,15 @@ final class VoskConnection implements SessionListener {
         if (closing) {
             return;
         }
-        if ("ended".equals(reason) && eofRequested) {
+        if ("ended".equals(reason)) {
+            // After the client's eof, or ended by a pipeline stop: either way the final is flushed and sent.
             sendOwedReplies();
             send(finalReply());
-            close((short) 1000, null);
+            if (eofRequested) {
+                close((short) 1000, null);
+            } else {
+                fail(1001, "pipeline '" + limits.pipeline() + "' stopped");
+            }
         } else {
             fail(reason.startsWith("pipeline stopped") || reason.contains("stopping") ? 1001 : 1011,
                     "session closed: " + reason);

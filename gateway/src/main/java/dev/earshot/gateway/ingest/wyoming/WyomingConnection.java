@@ -334,6 +334,11 @@ final class WyomingConnection implements SessionListener {
                 socket.resume();
             }
             process(); // the next request may already be buffered
+        } else if ("ended".equals(reason)) {
+            // Ended by a pipeline stop before audio-stop: the text so far, then the reason.
+            session = null;
+            sendTranscript();
+            fail("stopping", "pipeline '" + limits.pipeline() + "' stopped");
         } else {
             session = null;
             fail("session-closed", "session closed: " + reason);
