@@ -103,6 +103,9 @@ class VoskSessionLifecycleTest {
             // Sessions closed before their first decoding task never get a recognizer; none gets two.
             long created = pipeline.engine().createdRecognizers();
             assertTrue(created >= ended.get() && created <= 120, "recognizers created: " + created);
+            // closed() completes when the session is released; its listener's onClosed runs just after, on the
+            // session's event loop: wait for those calls rather than racing them.
+            SessionLifecycleTest.awaitTrue(() -> correct.get() >= ended.get(), "onClosed of every ended session");
             assertEquals(ended.get(), correct.get(), "every session that ran to its end heard 'go forward ten meters'");
             assertNull(java.lang.management.ManagementFactory.getThreadMXBean().findDeadlockedThreads());
             int expected = baseline;
