@@ -36,6 +36,9 @@ final class PackagedGateway {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dquarkus.http.port=" + port);
+        // The protocol listeners (vosk-server 2700, Wyoming 10300 by default) on free ports too.
+        command.add("-Dearshot.ingest.vosk.port=" + freePort());
+        command.add("-Dearshot.ingest.wyoming.port=" + freePort());
         command.addAll(List.of(options));
         command.add("-jar");
         command.add(APP.toString());

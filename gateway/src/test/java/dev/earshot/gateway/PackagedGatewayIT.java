@@ -31,6 +31,8 @@ class PackagedGatewayIT {
             HttpClient client = packaged.client;
             assertEquals(200, packaged.awaitReady(Duration.ofSeconds(60)), "ready within 60 s; log:\n" + Files.readString(log));
             assertTrue(Files.readString(log).contains("Earshot is ready: console http://127.0.0.1:" + port + "/"));
+            assertTrue(Files.readString(log).contains("vosk-server WebSocket endpoint on ws://127.0.0.1:"), "vosk endpoint started");
+            assertTrue(Files.readString(log).contains("Wyoming STT server on tcp://127.0.0.1:"), "Wyoming server started");
             HttpResponse<String> reply = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/transcribe"))
                     .header("Content-Type", "audio/wav")
                     .POST(HttpRequest.BodyPublishers.ofFile(SpeechFixtures.DATA.resolve("librivox/sense_and_sensibility_01_austen_64kb-0930.wav")))

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -57,6 +58,8 @@ public interface EarshotConfig {
     RuntimeConfig runtime();
 
     ApiConfig api();
+
+    IngestConfig ingest();
 
     interface PipelineConfig {
         /** Start the pipeline with the gateway. */
@@ -127,5 +130,86 @@ public interface EarshotConfig {
         /** Longest a transcription may take before the request fails with 504. */
         @WithDefault("120s")
         Duration transcribeTimeout();
+    }
+
+    /** Protocol endpoints that existing clients connect to: one connection is one session of a pipeline. */
+    interface IngestConfig {
+
+        /** The vosk-server compatible WebSocket endpoint. */
+        VoskConfig vosk();
+
+        /** The Wyoming speech-to-text server (Home Assistant). */
+        WyomingConfig wyoming();
+    }
+
+    interface VoskConfig {
+        /** Listen on {@code port} (and serve {@code /asr/vosk} on the HTTP port). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Listen address of the dedicated WebSocket port. */
+        @WithDefault("127.0.0.1")
+        String host();
+
+        /** The dedicated WebSocket port (vosk-server's 2700); 0 picks a free port. */
+        @WithDefault("2700")
+        int port();
+
+        /** Pipeline the connections' sessions run in. */
+        @WithDefault("default")
+        String pipeline();
+
+        /** Connections open at once; more are refused (HTTP 503 before the WebSocket handshake). */
+        @WithDefault("16")
+        int maxSessions();
+
+        /**
+         * Largest WebSocket message (an audio chunk or a JSON command). A larger one closes the connection with
+         * status 1009. On the HTTP port's {@code /asr/vosk}, Quarkus's own WebSocket limits apply first.
+         */
+        @WithDefault("1M")
+        MemorySize maxMessageSize();
+
+        /** A connection that sends nothing for this long (while nothing is owed to it) is closed with 1001. */
+        @WithDefault("60s")
+        Duration idleTimeout();
+    }
+
+    interface WyomingConfig {
+        /** Listen on {@code port}. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Listen address. */
+        @WithDefault("127.0.0.1")
+        String host();
+
+        /** The TCP port (Wyoming's usual 10300); 0 picks a free port. */
+        @WithDefault("10300")
+        int port();
+
+        /** Pipeline the connections' sessions run in; its engine is what {@code describe} reports. */
+        @WithDefault("default")
+        String pipeline();
+
+        /** Connections open at once; more get an {@code error} event and are closed. */
+        @WithDefault("16")
+        int maxSessions();
+
+        /** Largest {@code data_length} or {@code payload_length} of one event. */
+        @WithDefault("1M")
+        MemorySize maxMessageSize();
+
+        /** Longest JSON header line of one event, newline included. */
+        @WithDefault("64K")
+        MemorySize maxHeaderSize();
+
+        /** A connection that sends nothing for this long (while no transcript is owed to it) is closed. */
+        @WithDefault("60s")
+        Duration idleTimeout();
+
+        /** Languages the pipeline's model speaks, reported in {@code info} (engines do not tell). */
+        @WithDefault("en")
+        List<String> languages();
     }
 }

@@ -1,7 +1,9 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
 
 /**
@@ -10,6 +12,12 @@ import java.util.ArrayDeque;
  * producers never wait and the oldest frame is dropped ({@link #offerLive}).
  */
 final class FrameQueue {
+
+    /**
+     * The flush marker ({@link Session#flush()}): queued like a frame, in order, and counted against the capacity
+     * like one, so a client repeating resets is paced like one sending audio. Compared by identity.
+     */
+    static final AudioFrame FLUSH = AudioFrame.copyOf(AudioFormat.SPEECH_16K, new byte[0], 0, 0, 0, Instant.EPOCH);
 
     private final ArrayDeque<AudioFrame> frames;
     private final int capacity;

@@ -72,6 +72,9 @@ public final class Session implements AudioSession {
     private AudioConverter converter;
     private long audioNanos;
     private volatile long framesDecoded;
+    /** Frames and flush markers taken from the queue, in order: what {@link SessionListener#onDecoded} reports. */
+    private long itemsTaken;
+    private long itemsReported;
 
     Session(Pipeline pipeline, SessionInfo info, Pacing pacing, Context home, RecognizerOptions options,
             SessionListener listener, int queueCapacity, DecodeScheduler scheduler) {
@@ -182,6 +185,24 @@ public final class Session implements AudioSession {
         }
     }
 
+    /**
+     * Ends the current utterance without ending the session (a client's reset): queues a flush marker behind the
+     * audio already queued; when the decoding task reaches it, the recognizer reports the final of the audio before
+     * it and then goes on with what comes after. Never blocks. Paced like {@link #offer}: false when the queue is
+     * full (wait for {@link #onDrain}) or the session is ending or closed. The marker counts as one item in
+     * {@link SessionListener#onDecoded}.
+     */
+    public boolean flush() {
+        if (endRequested || abortRequested) {
+            return false;
+        }
+        boolean accepted = queue.offerPaced(FrameQueue.FLUSH);
+        if (accepted) {
+            schedule();
+        }
+        return accepted;
+    }
+
     @Override
     public CompletionStage<String> closed() {
         return closed.minimalCompletionStage();
@@ -285,14 +306,33 @@ public final class Session implements AudioSession {
             if (frame == null) {
                 break;
             }
-            decode(converter.convert(frame));
+            if (frame == FrameQueue.FLUSH) {
+                // Progress is reported on both sides of a flush, so its final is told apart from the audio's.
+                reportProgress();
+                itemsTaken++;
+                // The converter keeps its look-ahead (a few ms when resampling): it belongs to the next utterance.
+                recognizer.flush();
+                reportProgress();
+            } else {
+                itemsTaken++;
+                decode(converter.convert(frame));
+            }
         }
+        reportProgress();
         if (abortRequested) {
             release(abortReason);
         } else if (endRequested && queue.isEmpty()) {
             decode(converter.flush(framesDecoded, Instant.now()));
             recognizer.flush();
             release("ended");
+        }
+    }
+
+    private void reportProgress() {
+        if (itemsTaken > itemsReported && listener != SessionListener.NONE) {
+            long items = itemsTaken;
+            itemsReported = items;
+            dispatch(() -> listener.onDecoded(items));
         }
     }
 

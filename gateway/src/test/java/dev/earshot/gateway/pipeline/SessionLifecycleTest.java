@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -211,6 +212,48 @@ class SessionLifecycleTest {
         for (int k = 0; k < events.size(); k++) {
             assertEquals(k, events.get(k).sequence(), "event sequence");
         }
+    }
+
+    @Test
+    void flushEndsAnUtteranceInOrderAndTheSessionGoesOn() throws Exception {
+        plugin.decodeDelay = java.time.Duration.ofMillis(1);
+        List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Session session = pipeline.openSession(new SessionRequest("test:flush", FORMAT, Pacing.PACED, Map.of(), true, 0,
+                List.of(), new SessionListener() {
+            @Override
+            public void onTranscript(TranscriptEvent event) {
+                if (event.isFinal()) {
+                    calls.add("final " + event.text());
+                }
+            }
+
+            @Override
+            public void onDecoded(long items) {
+                calls.add("decoded " + items);
+            }
+        }, null));
+        int sequence = 0;
+        for (int f = 0; f < 10; f++) {
+            assertTrue(session.put(AudioFrame.copyOf(FORMAT, new byte[320], 0, 320, sequence++, Instant.now())));
+        }
+        while (!session.flush()) {
+            Thread.sleep(1); // the queue was full: a flush is paced like a frame
+        }
+        for (int f = 0; f < 5; f++) {
+            assertTrue(session.put(AudioFrame.copyOf(FORMAT, new byte[320], 0, 320, sequence++, Instant.now())));
+        }
+        session.end();
+        assertFalse(session.flush(), "no flush after end");
+        assertEquals("ended", session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        awaitTrue(() -> calls.contains("final frames 15 samples 2400"), "final of the end, calls " + calls);
+        int flushFinal = calls.indexOf("final frames 10 samples 1600");
+        assertTrue(flushFinal > 0, "the flush reported the final of the first 10 frames: " + calls);
+        assertEquals("decoded 10", calls.get(flushFinal - 1), "progress up to the flush comes before its final: " + calls);
+        assertEquals("decoded 11", calls.get(flushFinal + 1), "the flush marker counts as one item: " + calls);
+        assertEquals("decoded 16", calls.stream().filter(c -> c.startsWith("decoded")).reduce((a, b) -> b).orElseThrow(),
+                "every frame and the marker decoded: " + calls);
+        assertEquals(1, plugin.recognizersPerSession.get(session.id()).get(), "one recognizer across the flush");
+        assertEquals(0, session.droppedFrames());
     }
 
     @Test

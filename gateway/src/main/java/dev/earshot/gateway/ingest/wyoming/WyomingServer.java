@@ -1,0 +1,143 @@
+package dev.earshot.gateway.ingest.wyoming;
+
+import dev.earshot.gateway.Gateway;
+import dev.earshot.gateway.config.EarshotConfig;
+import dev.earshot.gateway.pipeline.EngineInstance;
+import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.pipeline.Pipeline;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Wyoming speech-to-text server (Home Assistant's voice protocol) on its own TCP port
+ * ({@code earshot.ingest.wyoming.port}, 10300 by default). Each connection is one {@link WyomingConnection}.
+ */
+@ApplicationScoped
+public class WyomingServer {
+
+    private static final Logger LOG = Logger.getLogger(WyomingServer.class);
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    Gateway gateway;
+
+    @Inject
+    EarshotConfig config;
+
+    @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown")
+    String version;
+
+    private final AtomicInteger connections = new AtomicInteger();
+    private volatile NetServer server;
+
+    /** After the gateway's runtime started (default observer priority). */
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) StartupEvent event) {
+        EarshotConfig.WyomingConfig wyoming = config.ingest().wyoming();
+        if (!wyoming.enabled()) {
+            return;
+        }
+        WyomingConnection.Limits limits = new WyomingConnection.Limits(wyoming.pipeline(),
+                (int) Math.min(Integer.MAX_VALUE, wyoming.maxHeaderSize().asLongValue()),
+                Math.min(Integer.MAX_VALUE, wyoming.maxMessageSize().asLongValue()), wyoming.idleTimeout());
+        NetServer created = vertx.createNetServer(new NetServerOptions().setHost(wyoming.host()).setPort(wyoming.port()))
+                .connectHandler(socket -> accept(socket, limits));
+        try {
+            created.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException("Wyoming server: cannot listen on " + wyoming.host() + ":" + wyoming.port()
+                    + " (" + cause.getMessage() + "); set earshot.ingest.wyoming.port to a free port, or "
+                    + "earshot.ingest.wyoming.enabled=false", cause);
+        }
+        server = created;
+        LOG.infof("Wyoming STT server on tcp://%s:%d (pipeline '%s')", wyoming.host(), created.actualPort(), wyoming.pipeline());
+    }
+
+    /** Before the gateway drains its pipelines: no new connections, open ones closed (their sessions aborted). */
+    void onStop(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) {
+        NetServer current = server;
+        server = null;
+        if (current != null) {
+            try {
+                current.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warnf("Wyoming server: closing the listener failed: %s", e.toString());
+            }
+        }
+    }
+
+    /** The port actually bound (useful with port 0), or -1 when not listening. */
+    public int port() {
+        NetServer current = server;
+        return current == null ? -1 : current.actualPort();
+    }
+
+    /** Connections open now. */
+    public int connections() {
+        return connections.get();
+    }
+
+    private void accept(NetSocket socket, WyomingConnection.Limits limits) {
+        int max = config.ingest().wyoming().maxSessions();
+        if (connections.incrementAndGet() > max) {
+            connections.decrementAndGet();
+            WyomingConnection.refuse(socket, "busy", max + " connections are open (earshot.ingest.wyoming.max-sessions)");
+            return;
+        }
+        GatewayRuntime runtime = gateway.runtime();
+        if (runtime == null || gateway.shuttingDown()) {
+            connections.decrementAndGet();
+            WyomingConnection.refuse(socket, "stopping", "the gateway is not running");
+            return;
+        }
+        new WyomingConnection(socket, runtime, limits, () -> info(runtime), connections::decrementAndGet).start();
+    }
+
+    /** The {@code info} event's data: one ASR program, the gateway, with the pipeline's engine as its model. */
+    JsonObject info(GatewayRuntime runtime) {
+        EarshotConfig.WyomingConfig wyoming = config.ingest().wyoming();
+        JsonArray models = new JsonArray();
+        Pipeline pipeline = runtime.pipeline(wyoming.pipeline()).orElse(null);
+        if (pipeline != null) {
+            EngineInstance engine = pipeline.engine();
+            String plugin = engine.spec().plugin() == null ? engine.spec().type() : engine.spec().plugin().name();
+            String pluginVersion = engine.spec().plugin() == null ? version : engine.spec().plugin().version();
+            models.add(new JsonObject()
+                    .put("name", engine.id())
+                    .put("attribution", new JsonObject().put("name", "Earshot plugin '" + plugin + "'").put("url", ""))
+                    .put("installed", pipeline.state() == Pipeline.State.RUNNING)
+                    .put("description", "engine '" + engine.id() + "' (type " + engine.spec().type() + ") of pipeline '"
+                            + pipeline.name() + "', " + engine.inputFormat())
+                    .put("version", pluginVersion)
+                    .put("languages", new JsonArray(wyoming.languages().stream().map(String::trim).toList())));
+        }
+        JsonObject asr = new JsonObject()
+                .put("name", "earshot")
+                .put("attribution", new JsonObject().put("name", "Earshot").put("url", ""))
+                .put("installed", true)
+                .put("description", "Earshot gateway, pipeline '" + wyoming.pipeline() + "'")
+                .put("version", version)
+                .put("models", models)
+                .put("supports_transcript_streaming", true);
+        return new JsonObject().put("asr", new JsonArray().add(asr)).put("tts", new JsonArray())
+                .put("handle", new JsonArray()).put("intent", new JsonArray()).put("wake", new JsonArray());
+    }
+}

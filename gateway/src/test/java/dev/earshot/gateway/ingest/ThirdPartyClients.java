@@ -1,0 +1,76 @@
+package dev.earshot.gateway.ingest;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the protocol clients in {@code src/test/resources/clients}: Python scripts that are not Earshot code, run
+ * with Debian's {@code /usr/bin/python3} (the vosk client needs Debian's {@code python3-websockets}; .ci/run installs
+ * it).
+ */
+final class ThirdPartyClients {
+
+    static final String PYTHON = "/usr/bin/python3";
+
+    private ThirdPartyClients() {
+    }
+
+    /** Starts a client; its output is read by {@link #replies}. */
+    static Process start(String script, String... args) throws IOException {
+        if (!Files.isExecutable(Path.of(PYTHON))) {
+            throw new IllegalStateException(PYTHON + " is missing: install Debian's python3 and python3-websockets (.ci/run does)");
+        }
+        List<String> command = new ArrayList<>(List.of(PYTHON, script(script).toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /** Waits for the client to exit 0 and returns its output lines, each a JSON object. */
+    static List<JsonObject> replies(Process process) throws Exception {
+        java.util.concurrent.CompletableFuture<String> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes());
+            } catch (IOException e) {
+                return "(output unreadable: " + e + ")";
+            }
+        });
+        if (!process.waitFor(180, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("client did not finish within 180 s; output:\n" + read.get(10, TimeUnit.SECONDS));
+        }
+        String output = read.get(10, TimeUnit.SECONDS);
+        if (process.exitValue() != 0) {
+            throw new AssertionError("client exited with " + process.exitValue() + "; output:\n" + output);
+        }
+        List<JsonObject> lines = new ArrayList<>();
+        for (String line : output.split("\n")) {
+            if (!line.isBlank()) {
+                try {
+                    lines.add(new JsonObject(line));
+                } catch (RuntimeException e) {
+                    throw new AssertionError("client printed a line that is not a JSON object: " + line + "\n" + output);
+                }
+            }
+        }
+        return lines;
+    }
+
+    static List<JsonObject> run(String script, String... args) throws Exception {
+        return replies(start(script, args));
+    }
+
+    private static Path script(String name) {
+        try {
+            return Path.of(ThirdPartyClients.class.getResource("/clients/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.earshot.gateway.ingest;
+
+import dev.earshot.gateway.SpeechFixtures;
+import dev.earshot.gateway.ingest.wyoming.WyomingServer;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Wyoming STT server with a Wyoming client that is not Earshot code, on real speech in several formats. */
+@QuarkusTest
+class WyomingServerTest {
+
+    @Inject
+    WyomingServer server;
+
+    /** Transcripts of each request, in order, from the client's output; checks the streaming events around them. */
+    static List<String> transcripts(List<JsonObject> events) {
+        List<String> texts = new ArrayList<>();
+        StringBuilder chunks = null;
+        for (JsonObject event : events) {
+            String type = event.getString("type");
+            JsonObject data = event.getJsonObject("data");
+            switch (type) {
+                case "transcript-start" -> chunks = new StringBuilder();
+                case "transcript-chunk" -> chunks.append(data.getString("text"));
+                case "transcript" -> {
+                    texts.add(data.getString("text"));
+                    assertEquals(data.getString("text"), chunks.toString(), "chunks add up to the transcript");
+                }
+                case "transcript-stop", "info" -> {
+                }
+                default -> throw new AssertionError("unexpected event " + event + " in " + events);
+            }
+        }
+        return texts;
+    }
+
+    @Test
+    void describeAnswersWithTheEngineAsAnAsrModel() throws Exception {
+        List<JsonObject> events = ThirdPartyClients.run("wyoming_client.py", "127.0.0.1", String.valueOf(server.port()), "en");
+        JsonObject info = events.get(0);
+        assertEquals("info", info.getString("type"));
+        JsonObject asr = info.getJsonObject("data").getJsonArray("asr").getJsonObject(0);
+        assertEquals("earshot", asr.getString("name"));
+        assertEquals(true, asr.getBoolean("installed"));
+        assertEquals(true, asr.getBoolean("supports_transcript_streaming"));
+        JsonObject model = asr.getJsonArray("models").getJsonObject(0);
+        assertEquals("vosk", model.getString("name"));
+        assertEquals(new JsonArray().add("en"), model.getJsonArray("languages"));
+        assertEquals(true, model.getBoolean("installed"));
+        assertTrue(model.getString("version").matches("\\d+\\.\\d+.*"), "plugin version: " + model);
+        assertTrue(model.getJsonObject("attribution").containsKey("name") && model.getJsonObject("attribution").containsKey("url"));
+    }
+
+    @Test
+    void librivoxClipsOnOneConnectionMatchTheReference() throws Exception {
+        Map<String, String> references = SpeechFixtures.librivoxReferences();
+        List<String> args = new ArrayList<>(List.of("127.0.0.1", String.valueOf(server.port()), "en"));
+        references.keySet().forEach(clip -> args.add(SpeechFixtures.LIBRIVOX.resolve(clip).toString()));
+        List<String> texts = transcripts(ThirdPartyClients.run("wyoming_client.py", args.toArray(String[]::new)));
+        assertEquals(references.size(), texts.size(), "one transcript per request: " + texts);
+        int errors = 0;
+        int words = 0;
+        int i = 0;
+        StringBuilder table = new StringBuilder("\nclip | words | errors | transcript (Wyoming, 16 kHz 16-bit mono)\n");
+        for (Map.Entry<String, String> clip : references.entrySet()) {
+            int clipErrors = SpeechFixtures.wordErrors(clip.getValue(), texts.get(i));
+            errors += clipErrors;
+            words += SpeechFixtures.words(clip.getValue());
+            table.append(clip.getKey()).append(" | ").append(SpeechFixtures.words(clip.getValue())).append(" | ")
+                    .append(clipErrors).append(" | ").append(texts.get(i++)).append('\n');
+        }
+        double wer = 100.0 * errors / words;
+        System.out.printf("%sLibriVox through Wyoming: %d errors in %d words, WER %.1f%%%n", table, errors, words, wer);
+        assertTrue(wer <= 10.0, "WER " + wer + "% above 10%");
+    }
+
+    @Test
+    void anyRateWidthAndChannelCountIsConverted() throws Exception {
+        Map<String, String> references = SpeechFixtures.librivoxReferences();
+        // wavpcm: a plain PCM header, which Python's wave module reads (it refuses WAVE_FORMAT_EXTENSIBLE).
+        String[][] variants = {
+                {"16k-u8", "-b", "8", "-e", "unsigned-integer", "-t", "wavpcm"},
+                {"44k1-stereo-s24", "-r", "44100", "-c", "2", "-b", "24", "-t", "wavpcm"},
+                {"48k-s32", "-r", "48000", "-b", "32", "-t", "wavpcm"}};
+        StringBuilder report = new StringBuilder("\n");
+        for (String[] variant : variants) {
+            List<String> args = new ArrayList<>(List.of("127.0.0.1", String.valueOf(server.port()), "en"));
+            for (String clip : references.keySet()) {
+                String[] sox = new String[variant.length + 1];
+                sox[0] = SpeechFixtures.LIBRIVOX.resolve(clip).toString();
+                System.arraycopy(variant, 1, sox, 1, variant.length - 1);
+                sox[variant.length] = "OUT";
+                Path wav = SpeechFixtures.sox("wyoming-" + variant[0] + "-" + clip, sox);
+                args.add(wav.toString());
+            }
+            List<String> texts = transcripts(ThirdPartyClients.run("wyoming_client.py", args.toArray(String[]::new)));
+            int errors = 0;
+            int words = 0;
+            int i = 0;
+            for (String reference : references.values()) {
+                errors += SpeechFixtures.wordErrors(reference, texts.get(i++));
+                words += SpeechFixtures.words(reference);
+            }
+            double wer = 100.0 * errors / words;
+            report.append(String.format("Wyoming %s: %d errors in %d words, WER %.1f%%%n", variant[0], errors, words, wer));
+            assertTrue(wer <= 15.0, variant[0] + ": WER " + wer + "% above 15%: " + texts);
+        }
+        System.out.print(report);
+    }
+}
