@@ -568,6 +568,8 @@ public final class Bench {
         try {
             Pipeline pipeline = runtime.pipeline("bench").orElseThrow();
             List<Thread> feeders = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicLong framesDropped = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicLong framesSent = new java.util.concurrent.atomic.AtomicLong();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             for (int s = 0; s < sessions; s++) {
                 int index = s;
@@ -579,6 +581,8 @@ public final class Bench {
                             feed(session, clip, true, null);
                             session.end();
                             session.closed().toCompletableFuture().get(120, TimeUnit.SECONDS);
+                            framesSent.addAndGet((clip.pcm().length + Speech.FRAME_BYTES - 1) / Speech.FRAME_BYTES);
+                            framesDropped.addAndGet(session.droppedFrames());
                         }
                     } catch (Exception e) {
                         System.err.println("soak feeder " + index + ": " + e);
@@ -602,11 +606,21 @@ public final class Bench {
             figures.put("seconds", seconds);
             figures.put("heapSlopeMiBPerMinute", round(slope(heap) * 60));
             figures.put("heapSamplesMiB", heap.stream().map(h -> round(h[1])).collect(Collectors.toList()));
-            figures.put("framesDropped", pipeline.sessions().stream().mapToLong(Session::droppedFrames).sum());
+            figures.put("framesSent", framesSent.get());
+            figures.put("framesDropped", framesDropped.get());
+            figures.put("finalsProduced", probe.finalsProduced.get());
             figures.put("sinkDroppedPartials", sink.droppedPartials());
             figures.put("sinkDroppedFinals", sink.droppedFinals());
             figures.put("sinkDelivered", sink.delivered());
+            figures.put("finalsDeliveredToSink", probe.finalsDelivered.get());
+            figures.put("sinkQueuedAtEnd", sink.depth());
             figures.put("sinkMaxDepth", sink.maxDepth());
+            runtime.stop();
+            // Stopping gives the sink the drain time, then moves what it still holds to its spool.
+            figures.put("finalsDeliveredAfterStop", probe.finalsDelivered.get());
+            figures.put("finalsSpooledAtStop", sink.spooled());
+            figures.put("finalsLost", probe.finalsProduced.get() - probe.finalsDelivered.get() - sink.spooled()
+                    - sink.droppedFinals());
         } finally {
             runtime.stop();
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

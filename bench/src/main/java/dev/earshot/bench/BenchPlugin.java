@@ -47,6 +47,8 @@ final class BenchPlugin implements Plugin {
     final Map<String, Long> finalArrivals = new ConcurrentHashMap<>();
     final AtomicLong sinkDelayMillis = new AtomicLong();
     final AtomicLong finalsDelivered = new AtomicLong();
+    /** Finals the timed Vosk engine reported (before any sink). */
+    final AtomicLong finalsProduced = new AtomicLong();
 
     private final VoskPlugin vosk = new VoskPlugin();
 
@@ -168,6 +170,9 @@ final class BenchPlugin implements Plugin {
             long[] times = new long[4];
             voskTimes.put(options.session().id(), times);
             Recognizer recognizer = delegate.createRecognizer(options, hypothesis -> {
+                if (hypothesis.isFinal() && !hypothesis.text().isEmpty()) {
+                    finalsProduced.incrementAndGet();
+                }
                 if (hypothesis.isFinal() && times[1] != 0 && times[3] == 0) {
                     times[3] = System.nanoTime();
                 }
