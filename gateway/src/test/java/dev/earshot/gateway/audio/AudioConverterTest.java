@@ -25,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Plain unit tests of {@link AudioConverter}: signal levels are measured on the converter's 16-bit output, so the
@@ -489,9 +488,10 @@ class AudioConverterTest {
     @Test
     void convertingAFrameAllocatesOnlyTheOutputFrame() {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeTrue(bean instanceof com.sun.management.ThreadMXBean);
+        assertTrue(bean instanceof com.sun.management.ThreadMXBean, "HotSpot's ThreadMXBean is needed to count allocations");
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
-        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+                "this JVM cannot count allocated bytes per thread");
 
         AudioFormat in = new AudioFormat(48_000, 2);
         short[] x = sine(48_000, 2, 440, 10_000, 960, 0);
