@@ -53,6 +53,51 @@ public final class SpeechFixtures {
         return references;
     }
 
+    /** A LibriVox clip converted by sox with the given output options, e.g. {@code "-r", "8000"}; named prefix-clip. */
+    public static Path soxVariant(String prefix, String clip, String... options) {
+        String[] args = new String[options.length + 2];
+        args[0] = LIBRIVOX.resolve(clip).toString();
+        System.arraycopy(options, 0, args, 1, options.length);
+        args[options.length + 1] = "OUT";
+        return sox(prefix + "-" + clip, args);
+    }
+
+    /** Word errors and words over several transcripts, with a per-clip table for the test output. */
+    public static final class WerTally {
+        private int errors;
+        private int words;
+        private final StringBuilder table;
+
+        public WerTally(String heading) {
+            table = new StringBuilder("\nclip | words | errors | " + heading + "\n");
+        }
+
+        /** Counts one transcript against its reference; returns its word errors. */
+        public int add(String clip, String reference, String hypothesis) {
+            int clipErrors = wordErrors(reference, hypothesis);
+            errors += clipErrors;
+            words += words(reference);
+            table.append(clip).append(" | ").append(words(reference)).append(" | ").append(clipErrors).append(" | ")
+                    .append(hypothesis).append('\n');
+            return clipErrors;
+        }
+
+        /** Word error rate in percent. */
+        public double wer() {
+            return 100.0 * errors / words;
+        }
+
+        /** "what: N errors in M words, WER x.y%" */
+        public String summary(String what) {
+            return String.format("%s: %d errors in %d words, WER %.1f%%%n", what, errors, words, wer());
+        }
+
+        /** The per-clip table followed by the summary. */
+        public String report(String what) {
+            return table + summary(what);
+        }
+    }
+
     /** Runs sox (installed by .ci/run); fails the test with sox's output when it fails. */
     public static Path sox(String name, String... args) {
         try {

@@ -48,9 +48,7 @@ class TranscribeTest {
     void librivoxClipsMatchTheReferenceAndPlainVoskExactly() throws Exception {
         Map<String, String> references = SpeechFixtures.librivoxReferences();
         assertEquals(5, references.size(), "LibriVox clips in pocketsphinx-testdata");
-        int errors = 0;
-        int words = 0;
-        StringBuilder table = new StringBuilder("\nclip | words | errors | gateway transcript\n");
+        SpeechFixtures.WerTally tally = new SpeechFixtures.WerTally("gateway transcript");
         for (Map.Entry<String, String> clip : references.entrySet()) {
             Path wav = SpeechFixtures.LIBRIVOX.resolve(clip.getKey());
             Response response = transcribe(wav);
@@ -67,15 +65,10 @@ class TranscribeTest {
                 assertTrue(start >= previousStart && end >= start && conf >= 0 && conf <= 1, "word timing " + word);
                 previousStart = start;
             }
-            int clipErrors = SpeechFixtures.wordErrors(clip.getValue(), text);
-            errors += clipErrors;
-            words += SpeechFixtures.words(clip.getValue());
-            table.append(clip.getKey()).append(" | ").append(SpeechFixtures.words(clip.getValue())).append(" | ")
-                    .append(clipErrors).append(" | ").append(text).append('\n');
+            tally.add(clip.getKey(), clip.getValue(), text);
         }
-        double wer = 100.0 * errors / words;
-        System.out.printf("%sLibriVox 16 kHz through POST /api/transcribe: %d errors in %d words, WER %.1f%%%n", table, errors, words, wer);
-        assertTrue(wer <= 10.0, "WER " + wer + "% above 10%");
+        System.out.print(tally.report("LibriVox 16 kHz through POST /api/transcribe"));
+        assertTrue(tally.wer() <= 10.0, "WER " + tally.wer() + "% above 10%");
     }
 
     @Test
@@ -84,21 +77,14 @@ class TranscribeTest {
         String[][] variants = {{"8k", "-r", "8000"}, {"44k1-stereo", "-r", "44100", "-c", "2"}, {"48k", "-r", "48000"}};
         StringBuilder report = new StringBuilder("\n");
         for (String[] variant : variants) {
-            int errors = 0;
-            int words = 0;
+            SpeechFixtures.WerTally tally = new SpeechFixtures.WerTally("transcript (" + variant[0] + ")");
             for (Map.Entry<String, String> clip : references.entrySet()) {
-                String[] args = new String[variant.length + 1];
-                args[0] = SpeechFixtures.LIBRIVOX.resolve(clip.getKey()).toString();
-                System.arraycopy(variant, 1, args, 1, variant.length - 1);
-                args[variant.length] = "OUT";
-                Path wav = SpeechFixtures.sox(variant[0] + "-" + clip.getKey(), args);
-                String text = transcribe(wav).path("text");
-                errors += SpeechFixtures.wordErrors(clip.getValue(), text);
-                words += SpeechFixtures.words(clip.getValue());
+                Path wav = SpeechFixtures.soxVariant(variant[0], clip.getKey(),
+                        java.util.Arrays.copyOfRange(variant, 1, variant.length));
+                tally.add(clip.getKey(), clip.getValue(), transcribe(wav).path("text"));
             }
-            double wer = 100.0 * errors / words;
-            report.append(String.format("LibriVox %s: %d errors in %d words, WER %.1f%%%n", variant[0], errors, words, wer));
-            assertTrue(wer <= 15.0, variant[0] + ": WER " + wer + "% above 15%");
+            report.append(tally.summary("LibriVox " + variant[0]));
+            assertTrue(tally.wer() <= 15.0, variant[0] + ": WER " + tally.wer() + "% above 15%");
         }
         System.out.print(report);
     }

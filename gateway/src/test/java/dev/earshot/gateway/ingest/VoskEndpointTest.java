@@ -48,9 +48,7 @@ class VoskEndpointTest {
 
     @Test
     void librivoxStreamedFasterThanRealTimeMatchesTheReference() throws Exception {
-        int errors = 0;
-        int words = 0;
-        StringBuilder table = new StringBuilder("\nclip | words | errors | transcript (vosk-server WebSocket, 8000-byte chunks, streamed)\n");
+        SpeechFixtures.WerTally tally = new SpeechFixtures.WerTally("transcript (vosk-server WebSocket, 8000-byte chunks, streamed)");
         for (Map.Entry<String, String> clip : SpeechFixtures.librivoxReferences().entrySet()) {
             Path wav = SpeechFixtures.LIBRIVOX.resolve(clip.getKey());
             List<JsonObject> replies = ThirdPartyClients.run("vosk_client.py", uri(), "stream", String.valueOf(CHUNK),
@@ -63,16 +61,10 @@ class VoskEndpointTest {
             for (JsonObject reply : replies) {
                 assertTrue(reply.containsKey("partial") || reply.containsKey("text"), "vosk-server shapes only: " + reply);
             }
-            String text = finals(replies);
-            int clipErrors = SpeechFixtures.wordErrors(clip.getValue(), text);
-            errors += clipErrors;
-            words += SpeechFixtures.words(clip.getValue());
-            table.append(clip.getKey()).append(" | ").append(SpeechFixtures.words(clip.getValue())).append(" | ")
-                    .append(clipErrors).append(" | ").append(text).append('\n');
+            tally.add(clip.getKey(), clip.getValue(), finals(replies));
         }
-        double wer = 100.0 * errors / words;
-        System.out.printf("%sLibriVox through the vosk-server endpoint: %d errors in %d words, WER %.1f%%%n", table, errors, words, wer);
-        assertTrue(wer <= 10.0, "WER " + wer + "% above 10%");
+        System.out.print(tally.report("LibriVox through the vosk-server endpoint"));
+        assertTrue(tally.wer() <= 10.0, "WER " + tally.wer() + "% above 10%");
     }
 
     @Test

@@ -69,20 +69,13 @@ class WyomingServerTest {
         references.keySet().forEach(clip -> args.add(SpeechFixtures.LIBRIVOX.resolve(clip).toString()));
         List<String> texts = transcripts(ThirdPartyClients.run("wyoming_client.py", args.toArray(String[]::new)));
         assertEquals(references.size(), texts.size(), "one transcript per request: " + texts);
-        int errors = 0;
-        int words = 0;
+        SpeechFixtures.WerTally tally = new SpeechFixtures.WerTally("transcript (Wyoming, 16 kHz 16-bit mono)");
         int i = 0;
-        StringBuilder table = new StringBuilder("\nclip | words | errors | transcript (Wyoming, 16 kHz 16-bit mono)\n");
         for (Map.Entry<String, String> clip : references.entrySet()) {
-            int clipErrors = SpeechFixtures.wordErrors(clip.getValue(), texts.get(i));
-            errors += clipErrors;
-            words += SpeechFixtures.words(clip.getValue());
-            table.append(clip.getKey()).append(" | ").append(SpeechFixtures.words(clip.getValue())).append(" | ")
-                    .append(clipErrors).append(" | ").append(texts.get(i++)).append('\n');
+            tally.add(clip.getKey(), clip.getValue(), texts.get(i++));
         }
-        double wer = 100.0 * errors / words;
-        System.out.printf("%sLibriVox through Wyoming: %d errors in %d words, WER %.1f%%%n", table, errors, words, wer);
-        assertTrue(wer <= 10.0, "WER " + wer + "% above 10%");
+        System.out.print(tally.report("LibriVox through Wyoming"));
+        assertTrue(tally.wer() <= 10.0, "WER " + tally.wer() + "% above 10%");
     }
 
     @Test
@@ -97,24 +90,17 @@ class WyomingServerTest {
         for (String[] variant : variants) {
             List<String> args = new ArrayList<>(List.of("127.0.0.1", String.valueOf(server.port()), "en"));
             for (String clip : references.keySet()) {
-                String[] sox = new String[variant.length + 1];
-                sox[0] = SpeechFixtures.LIBRIVOX.resolve(clip).toString();
-                System.arraycopy(variant, 1, sox, 1, variant.length - 1);
-                sox[variant.length] = "OUT";
-                Path wav = SpeechFixtures.sox("wyoming-" + variant[0] + "-" + clip, sox);
-                args.add(wav.toString());
+                args.add(SpeechFixtures.soxVariant("wyoming-" + variant[0], clip,
+                        java.util.Arrays.copyOfRange(variant, 1, variant.length)).toString());
             }
             List<String> texts = transcripts(ThirdPartyClients.run("wyoming_client.py", args.toArray(String[]::new)));
-            int errors = 0;
-            int words = 0;
+            SpeechFixtures.WerTally tally = new SpeechFixtures.WerTally("transcript (Wyoming, " + variant[0] + ")");
             int i = 0;
-            for (String reference : references.values()) {
-                errors += SpeechFixtures.wordErrors(reference, texts.get(i++));
-                words += SpeechFixtures.words(reference);
+            for (Map.Entry<String, String> clip : references.entrySet()) {
+                tally.add(clip.getKey(), clip.getValue(), texts.get(i++));
             }
-            double wer = 100.0 * errors / words;
-            report.append(String.format("Wyoming %s: %d errors in %d words, WER %.1f%%%n", variant[0], errors, words, wer));
-            assertTrue(wer <= 15.0, variant[0] + ": WER " + wer + "% above 15%: " + texts);
+            report.append(tally.summary("Wyoming " + variant[0]));
+            assertTrue(tally.wer() <= 15.0, variant[0] + ": WER " + tally.wer() + "% above 15%: " + texts);
         }
         System.out.print(report);
     }

@@ -2,6 +2,7 @@ package dev.earshot.gateway.ingest.vosk;
 
 import dev.earshot.gateway.Gateway;
 import dev.earshot.gateway.config.EarshotConfig;
+import dev.earshot.gateway.ingest.Listening;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -54,15 +55,8 @@ public class VoskEndpoint {
                 .setMaxWebSocketMessageSize(maxMessage).setMaxWebSocketFrameSize(maxMessage)
                 // Backstop for connections that never finish a handshake; open WebSockets have their own idle check.
                 .setIdleTimeout((int) Math.max(1, vosk.idleTimeout().toSeconds() * 2)).setIdleTimeoutUnit(TimeUnit.SECONDS);
-        HttpServer created = vertx.createHttpServer(options).requestHandler(this::handle);
-        try {
-            created.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("vosk-server endpoint: cannot listen on " + vosk.host() + ":" + vosk.port()
-                    + " (" + cause.getMessage() + "); set earshot.ingest.vosk.port to a free port, or "
-                    + "earshot.ingest.vosk.enabled=false", cause);
-        }
+        HttpServer created = Listening.await(vertx.createHttpServer(options).requestHandler(this::handle).listen(),
+                "vosk-server endpoint", vosk.host(), vosk.port(), "earshot.ingest.vosk");
         server = created;
         LOG.infof("vosk-server WebSocket endpoint on ws://%s:%d/ and ws://<http host>%s (pipeline '%s')",
                 vosk.host(), created.actualPort(), PATH, vosk.pipeline());

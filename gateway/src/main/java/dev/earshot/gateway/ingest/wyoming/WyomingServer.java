@@ -2,6 +2,7 @@ package dev.earshot.gateway.ingest.wyoming;
 
 import dev.earshot.gateway.Gateway;
 import dev.earshot.gateway.config.EarshotConfig;
+import dev.earshot.gateway.ingest.Listening;
 import dev.earshot.gateway.pipeline.EngineInstance;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
@@ -57,16 +58,10 @@ public class WyomingServer {
         WyomingConnection.Limits limits = new WyomingConnection.Limits(wyoming.pipeline(),
                 (int) Math.min(Integer.MAX_VALUE, wyoming.maxHeaderSize().asLongValue()),
                 Math.min(Integer.MAX_VALUE, wyoming.maxMessageSize().asLongValue()), wyoming.idleTimeout());
-        NetServer created = vertx.createNetServer(new NetServerOptions().setHost(wyoming.host()).setPort(wyoming.port()))
-                .connectHandler(socket -> accept(socket, limits));
-        try {
-            created.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("Wyoming server: cannot listen on " + wyoming.host() + ":" + wyoming.port()
-                    + " (" + cause.getMessage() + "); set earshot.ingest.wyoming.port to a free port, or "
-                    + "earshot.ingest.wyoming.enabled=false", cause);
-        }
+        NetServer created = Listening.await(
+                vertx.createNetServer(new NetServerOptions().setHost(wyoming.host()).setPort(wyoming.port()))
+                        .connectHandler(socket -> accept(socket, limits)).listen(),
+                "Wyoming server", wyoming.host(), wyoming.port(), "earshot.ingest.wyoming");
         server = created;
         LOG.infof("Wyoming STT server on tcp://%s:%d (pipeline '%s')", wyoming.host(), created.actualPort(), wyoming.pipeline());
     }
