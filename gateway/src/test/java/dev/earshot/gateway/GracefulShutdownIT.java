@@ -77,7 +77,7 @@ class GracefulShutdownIT {
         HttpResponse<String> refused = first.client.send(first.upload(SpeechFixtures.LIBRIVOX.resolve(
                 "sense_and_sensibility_01_austen_64kb-0930.wav")), HttpResponse.BodyHandlers.ofString());
         assertEquals(503, refused.statusCode(), refused.body());
-        assertTrue(refused.body().contains("pipeline 'default' is stopping"), refused.body());
+        assertTrue(refused.body().contains("the gateway is shutting down"), refused.body());
         assertEquals("5", refused.headers().firstValue("Retry-After").orElse(""), "a refused upload may retry elsewhere");
 
         HttpResponse<String> answer = inFlight.get(60, TimeUnit.SECONDS);

@@ -63,7 +63,8 @@ public class TranscribeResource {
     /**
      * Transcribes a WAV upload (PCM 8/16/24/32-bit or float, any rate and channel count) through a pipeline
      * ({@code ?pipeline=}, default {@code earshot.api.default-pipeline}). 400 for a body that is not a usable WAV,
-     * 413 above {@code earshot.api.max-upload-size}, 503 when the pipeline is at its session limit.
+     * 413 above {@code earshot.api.max-upload-size}, 503 (with {@code Retry-After}) when the pipeline is at its session
+     * limit or the gateway is shutting down.
      */
     @POST
     @Consumes({"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", MediaType.APPLICATION_OCTET_STREAM})
@@ -71,6 +72,12 @@ public class TranscribeResource {
     public CompletionStage<Response> transcribe(@QueryParam("pipeline") String pipelineName, byte[] body,
                                                 @jakarta.ws.rs.core.Context HttpServerRequest request) {
         GatewayRuntime runtime = Resources.runtime(gateway);
+        if (gateway.shuttingDown()) {
+            // Refused the same way during the whole drain, whether the pipeline is still stopping or has stopped.
+            return CompletableFuture.completedFuture(ApiError.response(503,
+                    "the gateway is shutting down: new uploads are refused; retry on another instance")
+                    .header("Retry-After", "5").build());
+        }
         Pipeline pipeline = Resources.pipeline(runtime, pipelineName == null || pipelineName.isBlank()
                 ? config.api().defaultPipeline() : pipelineName);
         if (body == null || body.length == 0) {

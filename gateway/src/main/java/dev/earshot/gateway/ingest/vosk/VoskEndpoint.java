@@ -119,7 +119,8 @@ public class VoskEndpoint {
         }
         if (gateway.runtime() == null || gateway.shuttingDown()) {
             connections.decrementAndGet();
-            request.response().setStatusCode(503).end("the gateway is not running\n");
+            request.response().setStatusCode(503).putHeader("Retry-After", "5").putHeader("Content-Type", "text/plain")
+                    .end(gateway.shuttingDown() ? "the gateway is shutting down\n" : "the gateway is starting\n");
             return;
         }
         request.toWebSocket().onComplete(result -> {
