@@ -39,8 +39,9 @@ import java.util.stream.Collectors;
 /**
  * Earshot's benchmarks. Each mode prints a table and adds its figures to a JSON file with the machine facts.
  * <pre>
- * java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar bench/target/earshot-bench.jar [overhead] [latency] [memory] [capacity] [stress] [soak]
- *      [--model=DIR] [--rounds=5] [--sessions=2000] [--seconds=10] [--cycles=10000] [--json=FILE]
+ * java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar bench/target/earshot-bench.jar [overhead] [latency] [memory] [capacity]
+ *      [capacity-vosk] [capacity-ws] [stress] [soak]
+ *      [--model=DIR] [--rounds=5] [--sessions=2000] [--seconds=10] [--cycles=10000] [--ws-sessions=1,2,4,6,8] [--json=FILE]
  * </pre>
  * The baseline for speed is raw Vosk on the same audio in the same process; see docs/PERFORMANCE.md.
  */
@@ -82,8 +83,9 @@ public final class Bench {
                 case "capacity-vosk" -> bench.capacityVosk();
                 case "stress" -> bench.stress();
                 case "soak" -> bench.soak();
+                case "capacity-ws" -> bench.capacityWebSocket();
                 default -> throw new IllegalArgumentException("unknown mode '" + mode
-                        + "' (modes: overhead, latency, memory, capacity, capacity-vosk, stress, soak)");
+                        + "' (modes: overhead, latency, memory, capacity, capacity-vosk, capacity-ws, stress, soak)");
             }
         }
         Path json = Path.of(options.getOrDefault("json", "bench/target/bench-results.json"));
@@ -459,6 +461,19 @@ public final class Bench {
         figures.put("steps", steps);
         results.put("capacityVosk", figures);
         table("capacity with Vosk (real-time live sessions that keep up)", figures);
+    }
+
+    // ---- capacity through the vosk-server WebSocket endpoint ----------------------------------------------------
+
+    private void capacityWebSocket() throws Exception {
+        List<Integer> steps = java.util.Arrays.stream(options.getOrDefault("ws-sessions", "1,2,4,6,8").split(","))
+                .map(String::trim).map(Integer::parseInt).toList();
+        Path app = Path.of(options.getOrDefault("app", "gateway/target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
+        List<Map<String, Object>> figures = new WebSocketCapacity(app, clips).run(steps, option("seconds", 60));
+        results.put("capacityWebSocket", figures);
+        for (Map<String, Object> step : figures) {
+            table("capacity through the vosk-server WebSocket endpoint (packaged gateway, real-time clients)", step);
+        }
     }
 
     // ---- stress -------------------------------------------------------------------------------------------------
