@@ -220,7 +220,9 @@ class WhipLimitsTest {
                         + "in %d words; threads %d -> %d, heap after GC %.1f -> %.1f MiB%n", fuzzSeconds, overlapping, errors,
                 SpeechFixtures.words(reference), baseline[0], after[0], baseline[1] / 1048576.0, after[1] / 1048576.0);
         assertTrue(overlapping > 0, "the valid session ran during the fuzzing");
-        assertTrue(100.0 * errors / SpeechFixtures.words(reference) <= 10.0, "valid session transcript: " + text);
+        // 30 words decoded while 200 requests hit the same 2 cores: 4 errors at most (the WER comparison with the upload
+        // path is WhipBrowserTest's). Observed: 0 errors alone, 3 in a full build beside other work.
+        assertTrue(errors <= 4, "valid session transcript (" + errors + " errors): " + text);
         assertEquals(0, whip.webrtc().openPeers(), "every peer connection released");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (after[0] > baseline[0] + 2 && System.nanoTime() < deadline) {
