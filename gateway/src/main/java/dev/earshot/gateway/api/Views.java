@@ -58,13 +58,13 @@ final class Views {
     }
 
     record SessionView(String id, String pipeline, String origin, String format, String pacing, String startedAt,
-                       int queuedFrames, int queueCapacity, long droppedFrames, long framesDecoded,
+                       int queuedFrames, int queueCapacity, long framesReceived, long droppedFrames, long framesDecoded,
                        Map<String, String> attributes) {
         static SessionView of(Session session) {
             var info = session.info();
             return new SessionView(session.id(), info.pipeline(), info.origin(), info.format().toString(),
                     session.pacing().name().toLowerCase(), info.startedAt().toString(), session.queuedFrames(),
-                    session.queueCapacity(), session.droppedFrames(), session.framesDecoded(), info.attributes());
+                    session.queueCapacity(), session.framesReceived(), session.droppedFrames(), session.framesDecoded(), info.attributes());
         }
     }
 }
