@@ -37,8 +37,9 @@ public class DevicesResource {
     }
 
     /**
-     * Lists the devices afresh on each call (a USB microphone plugged in a moment ago is there). Blocking (the JDK
-     * asks ALSA), so it runs on a worker thread, as every non-reactive REST method here.
+     * Lists the devices. The JDK enumerates them once per process, when first asked (by this call or by a
+     * microphone source): a device plugged in later appears after a restart. Blocking (the JDK asks ALSA), so it
+     * runs on a worker thread, as every non-reactive REST method here.
      */
     @GET
     public List<AudioDevice> list() {

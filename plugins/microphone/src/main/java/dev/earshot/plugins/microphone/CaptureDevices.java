@@ -77,7 +77,8 @@ final class CaptureDevices {
         }
         if (matches.isEmpty()) {
             throw new PluginException(key + ": no capture device matches '" + wanted + "'; available: "
-                    + describe(devices) + " (GET /api/devices/audio lists them with their formats)");
+                    + describe(devices) + " (GET /api/devices/audio lists them with their formats; the JDK lists devices once,"
+                    + " when first asked: a device plugged in later needs a restart of the gateway)");
         }
         throw new PluginException(key + ": '" + wanted + "' matches several capture devices: " + describe(matches)
                 + "; write more of the name");
@@ -124,7 +125,7 @@ final class CaptureDevices {
     }
 
     private static String noDevicesHint() {
-        return "no sound card in /dev/snd this process may open, and no PulseAudio/PipeWire server it can reach;"
-                + " see README, Microphones";
+        return "no sound card in /dev/snd this process may open, and no PulseAudio/PipeWire server it could reach"
+                + " when it first looked (the JDK lists devices once per process); see README, Microphones";
     }
 }
