@@ -29,7 +29,8 @@ class ApiTest {
     @Test
     void pluginsListKindsVersionsAndState() {
         when().get("/api/plugins").then().statusCode(200)
-                .body("name", equalTo(List.of("file", "mqtt", "vosk", "webhook")))
+                .body("name", equalTo(List.of("file", "microphone", "mqtt", "vosk", "webhook")))
+                .body("find { it.name == 'microphone' }.provides.sources", equalTo(List.of("microphone")))
                 .body("find { it.name == 'mqtt' }.provides.sinks", equalTo(List.of("mqtt")))
                 .body("find { it.name == 'webhook' }.provides.sinks", equalTo(List.of("webhook")))
                 .body("find { it.name == 'vosk' }.provides.engines", equalTo(List.of("vosk")))
