@@ -37,9 +37,9 @@ import static java.util.Objects.requireNonNull;
  * <h2>Supervision</h2>
  * When the link ends (the process died, the server closed, the program broke the framing or hung) the session stays
  * open: the worker restarts the link after a back-off that doubles from {@code restart-backoff-min} up to
- * {@code restart-backoff-max} (back to the minimum once a link has lived a minute). Audio from the moment the link
- * ended until the new one is ready is dropped and counted, as are the frames still queued for the dead link; an
- * utterance cut by the crash has no final. The engine reports itself degraded meanwhile.
+ * {@code restart-backoff-max} (back to the minimum once a link has lived a minute). The frames queued for the dead
+ * link are dropped and counted (their utterance has no final); audio that arrives while the link restarts is
+ * buffered in the bounded queue and goes to the new link, and what does not fit is dropped and counted. The engine reports itself degraded meanwhile.
  *
  * <h2>Close</h2>
  * Idempotent and thread-safe; stops the link (the process is killed). Listener calls are made under a lock that
@@ -114,8 +114,12 @@ final class WyomingRecognizer implements Recognizer {
         if (!frame.format().equals(settings.format())) {
             throw new IllegalArgumentException("frame format " + frame.format() + " is not the engine's " + settings.format());
         }
+        // While the link restarts, audio waits in the bounded queue (queue-frames) without holding up the session:
+        // what does not fit is dropped and counted.
         if (gap) {
-            dropped(1);
+            if (!queue.offer(frame)) {
+                dropped(1);
+            }
             return;
         }
         if (!queue.offer(frame, settings.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -131,11 +135,10 @@ final class WyomingRecognizer implements Recognizer {
     @Override
     public void flush() throws InterruptedException {
         ensureOpen();
-        if (gap) {
-            return;
-        }
         Flush mark = new Flush(new CompletableFuture<>());
-        if (!queue.offer(mark, settings.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        // During a restart the end of the utterance waits behind the buffered audio for the new link.
+        boolean queued = gap ? queue.offer(mark) : queue.offer(mark, settings.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (!queued) {
             return;
         }
         try {
@@ -296,11 +299,11 @@ final class WyomingRecognizer implements Recognizer {
     }
 
     private String ended(Link current, Thread linkReader) throws InterruptedException {
-        if (!linkReader.isAlive()) {
-            // The program closed its output: most likely it is exiting; let it, so that its exit code is known.
+        String problem = linkProblem;
+        if (!closed && (problem == null || problem.startsWith("writing failed"))) {
+            // The program closed its input or output: most likely it is exiting; let it, so that its exit code is known.
             current.awaitEnd(500);
         }
-        String problem = linkProblem;
         current.close();
         linkReader.join(5_000);
         String end = current.endReason();
@@ -337,7 +340,6 @@ final class WyomingRecognizer implements Recognizer {
 
     /** The link ended: drop what was queued for it, count it, report degraded, wait the back-off. */
     private long linkEnded(String reason, long backoff, long livedNanos) throws InterruptedException {
-        gap = true;
         restarts++;
         long drained = 0;
         Object item;
@@ -353,6 +355,8 @@ final class WyomingRecognizer implements Recognizer {
         }
         int lost = completeWaiting();
         engine.linkDown(this, reason, backoff, lost);
+        // After the engine reports degraded, so that anyone who sees the gap also sees the health.
+        gap = true;
         engine.logger().log(System.Logger.Level.WARNING, "engine '" + engine.id() + "', session " + session + ": "
                 + reason + (livedNanos > 0 ? " after " + TimeUnit.NANOSECONDS.toMillis(livedNanos) + " ms" : "")
                 + "; restarting in " + TimeUnit.NANOSECONDS.toMillis(backoff) + " ms (restart " + restarts + ", "
@@ -375,6 +379,15 @@ final class WyomingRecognizer implements Recognizer {
     // ---- reader thread ---------------------------------------------------------------------------------------------
 
     private void read(Link current, CountDownLatch info) {
+        try {
+            readEvents(current, info);
+        } finally {
+            // Wakes a worker still waiting for 'info': the link has ended.
+            info.countDown();
+        }
+    }
+
+    private void readEvents(Link current, CountDownLatch info) {
         WyomingCodec codec = new WyomingCodec(settings.maxEventBytes(), settings.maxEventBytes());
         InputStream in = current.input();
         StringBuilder partial = new StringBuilder();

@@ -30,7 +30,8 @@ class WyomingTcpEngineTest {
     void startsDegradedConnectsWhenTheServerIsUpAndReconnectsAfterItDied() throws Exception {
         int port = PocketsphinxServer.freePort();
         Map<String, String> options = Map.of("host", "127.0.0.1", "port", Integer.toString(port),
-                "reconnect-backoff-min", "200ms", "reconnect-backoff-max", "1s", "connect-timeout", "1s");
+                "reconnect-backoff-min", "1s", "reconnect-backoff-max", "2s", "connect-timeout", "1s",
+                "queue-frames", "5");
         WyomingEngine engine = (WyomingEngine) new WyomingTcpEngineFactory().create(TestPluginContext.engine("remote", options, home));
         List<String> clips = new ArrayList<>(Speech.librivoxReferences().keySet());
         try {
@@ -55,10 +56,12 @@ class WyomingTcpEngineTest {
                     Thread.sleep(5);
                 }
                 assertEquals(EngineHealth.Status.DEGRADED, engine.health().status());
+                // The queue holds 5 frames: the rest of this clip, sent while the server is away, is dropped and counted.
                 for (AudioFrame frame : Speech.frames(Speech.clip(clips.get(1)), 100)) {
                     recognizer.accept(frame);
                 }
                 assertTrue(recognizer.droppedFrames() > 0);
+                recognizer.flush();
                 try (PocketsphinxServer again = PocketsphinxServer.start(port)) {
                     deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                     while (engine.health().status() != EngineHealth.Status.UP && System.nanoTime() < deadline) {
