@@ -40,7 +40,7 @@ final class Views {
         }
     }
 
-    record EngineView(String id, String type, String inputFormat, int openRecognizers) {
+    record EngineView(String id, String type, String inputFormat, int openRecognizers, String health, String healthDetail) {
     }
 
     record PipelineView(String name, String state, String failure, boolean enabled, String source, EngineView engine,
@@ -51,10 +51,16 @@ final class Views {
             List<SinkView> sinks = pipeline.sinks().stream().map(SinkView::of).toList();
             return new PipelineView(pipeline.name(), pipeline.state().name().toLowerCase(), pipeline.failure(),
                     pipeline.settings().enabled(), pipeline.sourceSpec().map(s -> s.id()).orElse(null),
-                    new EngineView(engine.id(), engine.spec().type(), engine.inputFormat().toString(), engine.openRecognizers()),
+                    engineView(engine),
                     sinks, pipeline.hookIds(), pipeline.sessionCount(), pipeline.settings().maxSessions(),
                     pipeline.settings().frameQueue(), pipeline.realtimeFactor());
         }
+    }
+
+    static EngineView engineView(dev.earshot.gateway.pipeline.EngineInstance engine) {
+        var health = engine.health();
+        return new EngineView(engine.id(), engine.spec().type(), engine.inputFormat().toString(), engine.openRecognizers(),
+                health.status().name().toLowerCase(), health.detail().isEmpty() ? null : health.detail());
     }
 
     record SessionView(String id, String pipeline, String origin, String format, String pacing, String startedAt,

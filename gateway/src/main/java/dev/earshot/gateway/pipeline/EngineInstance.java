@@ -1,6 +1,7 @@
 package dev.earshot.gateway.pipeline;
 
 import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.engine.EngineHealth;
 import dev.earshot.spi.engine.RecognitionListener;
 import dev.earshot.spi.engine.Recognizer;
 import dev.earshot.spi.engine.RecognizerOptions;
@@ -45,6 +46,16 @@ public final class EngineInstance implements AutoCloseable {
     /** Recognizers created and not yet released: one per running session. */
     public int openRecognizers() {
         return openRecognizers.get();
+    }
+
+    /** The engine's own account of its health (e.g. an out-of-process engine restarting its program). */
+    public EngineHealth health() {
+        try {
+            EngineHealth health = engine.health();
+            return health == null ? EngineHealth.up() : health;
+        } catch (RuntimeException e) {
+            return EngineHealth.down("health check failed: " + HookRunner.describe(e));
+        }
     }
 
     public long createdRecognizers() {

@@ -29,8 +29,9 @@ class ApiTest {
     @Test
     void pluginsListKindsVersionsAndState() {
         when().get("/api/plugins").then().statusCode(200)
-                .body("name", equalTo(List.of("file", "microphone", "mqtt", "vosk", "webhook")))
+                .body("name", equalTo(List.of("file", "microphone", "mqtt", "vosk", "webhook", "wyoming")))
                 .body("find { it.name == 'microphone' }.provides.sources", equalTo(List.of("microphone")))
+                .body("find { it.name == 'wyoming' }.provides.engines", equalTo(List.of("wyoming-process", "wyoming-tcp")))
                 .body("find { it.name == 'mqtt' }.provides.sinks", equalTo(List.of("mqtt")))
                 .body("find { it.name == 'webhook' }.provides.sinks", equalTo(List.of("webhook")))
                 .body("find { it.name == 'vosk' }.provides.engines", equalTo(List.of("vosk")))
@@ -50,6 +51,7 @@ class ApiTest {
                 .body("find { it.name == 'default' }.state", equalTo("running"))
                 .body("find { it.name == 'default' }.engine.id", equalTo("vosk"))
                 .body("find { it.name == 'default' }.engine.inputFormat", equalTo("16000 Hz mono s16le"))
+                .body("find { it.name == 'default' }.engine.health", equalTo("up"))
                 .body("find { it.name == 'default' }.sinks[0].id", equalTo("log"))
                 .body("find { it.name == 'default' }.sinks[0].queueCapacity", equalTo(256))
                 .body("find { it.name == 'files' }.state", equalTo("stopped"))

@@ -23,6 +23,15 @@ public interface SpeechEngine extends AutoCloseable {
     Recognizer createRecognizer(RecognizerOptions options, RecognitionListener listener) throws Exception;
 
     /**
+     * The engine's health, asked for by the host's readiness check and API; cheap, non-blocking and thread-safe.
+     * In-process engines are up once created; engines that depend on something that can fail at run time (a child
+     * process, a server) report it here.
+     */
+    default EngineHealth health() {
+        return EngineHealth.up();
+    }
+
+    /**
      * Releases the shared state. Called once, after every recognizer made from this engine has been closed.
      * Idempotent and thread-safe.
      */

@@ -1,0 +1,179 @@
+package dev.earshot.conformance;
+
+import dev.earshot.spi.PluginConfig;
+import dev.earshot.spi.PluginContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.MessageFormat;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ResourceBundle;
+import java.util.function.Supplier;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A {@link PluginContext} as the gateway makes one, without the gateway: settings under
+ * {@code earshot.<section>.<instance>.*} from a map, relative paths resolved against a home folder, a data folder
+ * created on first use, a logger that keeps the last {@value #KEPT_LOG_LINES} lines it was given (and passes them on
+ * to the platform logger), and optional host services.
+ */
+public final class TestPluginContext implements PluginContext {
+
+    static final int KEPT_LOG_LINES = 200;
+
+    private final String instanceName;
+    private final PluginConfig config;
+    private final Path home;
+    private final Path dataDirectory;
+    private final RecordingLogger logger;
+    private final Map<Class<?>, Object> services;
+
+    private TestPluginContext(String section, String instanceName, Map<String, String> options, Path home,
+                              Map<Class<?>, Object> services) {
+        this.instanceName = requireNonNull(instanceName, "instanceName is null");
+        this.config = new PluginConfig("earshot." + section + "." + instanceName, requireNonNull(options, "options is null"));
+        this.home = requireNonNull(home, "home is null").toAbsolutePath();
+        this.dataDirectory = this.home.resolve("data").resolve(section).resolve(instanceName);
+        this.logger = new RecordingLogger(System.getLogger("dev.earshot.plugin." + section + "." + instanceName));
+        this.services = Map.copyOf(services);
+    }
+
+    /** A context for {@code earshot.sources.<name>.*}. */
+    public static TestPluginContext source(String name, Map<String, String> options, Path home) {
+        return new TestPluginContext("sources", name, options, home, Map.of());
+    }
+
+    /** A context for {@code earshot.engines.<name>.*}. */
+    public static TestPluginContext engine(String name, Map<String, String> options, Path home) {
+        return new TestPluginContext("engines", name, options, home, Map.of());
+    }
+
+    /** A context for {@code earshot.sinks.<name>.*}. */
+    public static TestPluginContext sink(String name, Map<String, String> options, Path home) {
+        return new TestPluginContext("sinks", name, options, home, Map.of());
+    }
+
+    /** A context for {@code earshot.hooks.<name>.*}. */
+    public static TestPluginContext hook(String name, Map<String, String> options, Path home) {
+        return new TestPluginContext("hooks", name, options, home, Map.of());
+    }
+
+    /** A context for a plugin's own settings, {@code earshot.plugins.<name>.*}. */
+    public static TestPluginContext plugin(String name, Map<String, String> options, Path home) {
+        return new TestPluginContext("plugins", name, options, home, Map.of());
+    }
+
+    /** This context, also offering {@code service} as a host service of type {@code type}. */
+    public <T> TestPluginContext withService(Class<T> type, T service) {
+        Map<Class<?>, Object> more = new java.util.HashMap<>(services);
+        more.put(type, service);
+        String section = config.prefix().substring("earshot.".length(), config.prefix().lastIndexOf('.' + instanceName));
+        return new TestPluginContext(section, instanceName, config.asMap(), home, more);
+    }
+
+    @Override
+    public String instanceName() {
+        return instanceName;
+    }
+
+    @Override
+    public PluginConfig config() {
+        return config;
+    }
+
+    @Override
+    public Path resolvePath(String path) {
+        Path given = Path.of(requireNonNull(path, "path is null"));
+        return given.isAbsolute() ? given : home.resolve(given);
+    }
+
+    @Override
+    public Path dataDirectory() {
+        try {
+            return Files.createDirectories(dataDirectory);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public RecordingLogger logger() {
+        return logger;
+    }
+
+    @Override
+    public <T> Optional<T> hostService(Class<T> type) {
+        return Optional.ofNullable(services.get(type)).map(type::cast);
+    }
+
+    /** A logger that remembers its last lines (bounded) and passes every line on. */
+    public static final class RecordingLogger implements System.Logger {
+
+        private final System.Logger delegate;
+        private final Deque<String> lines = new ArrayDeque<>();
+
+        RecordingLogger(System.Logger delegate) {
+            this.delegate = delegate;
+        }
+
+        /** The last lines logged at INFO or above, as "LEVEL message". */
+        public synchronized List<String> lines() {
+            return List.copyOf(lines);
+        }
+
+        /** Whether a line logged at {@code level} or above contains {@code text}. */
+        public synchronized boolean logged(Level level, String text) {
+            return lines.stream().anyMatch(line -> {
+                Level lineLevel = Level.valueOf(line.substring(0, line.indexOf(' ')));
+                return lineLevel.getSeverity() >= level.getSeverity() && line.contains(text);
+            });
+        }
+
+        private synchronized void remember(Level level, String message) {
+            if (level.getSeverity() < Level.INFO.getSeverity()) {
+                return;
+            }
+            if (lines.size() == KEPT_LOG_LINES) {
+                lines.removeFirst();
+            }
+            lines.addLast(level.name() + " " + message);
+        }
+
+        @Override
+        public String getName() {
+            return delegate.getName();
+        }
+
+        @Override
+        public boolean isLoggable(Level level) {
+            return true;
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String message, Throwable thrown) {
+            remember(level, thrown == null ? message : message + ": " + thrown);
+            delegate.log(level, bundle, message, thrown);
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+            String message = params == null || params.length == 0 ? format : MessageFormat.format(format, params);
+            remember(level, message);
+            delegate.log(level, bundle, message);
+        }
+
+        @Override
+        public void log(Level level, Supplier<String> supplier) {
+            String message = supplier.get();
+            remember(level, message);
+            delegate.log(level, message);
+        }
+    }
+}
