@@ -16,7 +16,7 @@ import java.util.List;
  * The host calls {@link #start(PluginContext)} once, before it asks any factory for an instance, and
  * {@link #stop()} once at shutdown, after every instance the plugin created has been closed. No method of the
  * plugin or of its factories is called after {@code stop()} returns. Both hooks run on a host worker thread (never
- * an event loop) and are bounded by the host's hook time limit ({@code earshot.hooks.timeout}, 5 s by default):
+ * an event loop) and are bounded by the host's hook time limit ({@code earshot.runtime.hook-timeout}, 5 s by default):
  * a hook that throws or overruns fails the pipelines that use the plugin, and only those.
  */
 public interface Plugin {
