@@ -149,10 +149,29 @@ class ExamplePluginIT {
                     "librivox/sense_and_sensibility_01_austen_64kb-0930.wav"))).build());
             assertEquals(200, other.statusCode(), other.body());
             assertTrue(gateway.output().contains("plugin 'keyword-alert' 1.0.0 installed from"), gateway.output());
+
+            // The same from the command line (bin/earshot-plugin, curl underneath).
+            assertTrue(cli(gateway, workDir, "install", pluginJar.toString()).contains("\"name\":\"keyword-alert\""));
+            assertTrue(cli(gateway, workDir, "list").contains("\"name\":\"keyword-alert\""));
+            assertTrue(cli(gateway, workDir, "uninstall", "keyword-alert").contains("\"name\":\"keyword-alert\""));
+            assertFalse(cli(gateway, workDir, "list").contains("keyword-alert"));
         } finally {
             gateway.process.destroy();
             gateway.process.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    static String cli(PackagedGateway gateway, Path workDir, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of("../bin/earshot-plugin").toAbsolutePath().normalize().toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("EARSHOT_URL", "http://127.0.0.1:" + gateway.port);
+        builder.environment().put("EARSHOT_API_TOKEN", TOKEN);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), String.join(" ", args) + ": " + output);
+        return output;
     }
 
     static HttpResponse<String> send(PackagedGateway gateway, HttpRequest request) throws IOException, InterruptedException {
