@@ -101,6 +101,8 @@ public class Gateway {
         }
         long begin = System.nanoTime();
         current.stop();
+        // Installed plugins were stopped with the runtime; their class loaders hold their jars open.
+        current.plugins().plugins().stream().filter(LoadedPlugin::installed).forEach(PluginFolder::closeQuietly);
         List<String> left = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().startsWith("earshot-")).map(Thread::getName).sorted().toList();
         LOG.infof("earshot drained in %d ms (drain timeout %s); gateway threads left: %s",

@@ -65,7 +65,7 @@ class ExamplePluginIT {
 
     static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.walk(from)) {
-            for (Path file : files.filter(p -> !from.relativize(p).startsWith("target")).toList()) {
+            for (Path file : files.filter(p -> !isBuildOutput(from.relativize(p))).toList()) {
                 Path target = to.resolve(from.relativize(file).toString());
                 if (Files.isDirectory(file)) {
                     Files.createDirectories(target);
@@ -74,6 +74,15 @@ class ExamplePluginIT {
                 }
             }
         }
+    }
+
+    private static boolean isBuildOutput(Path relative) {
+        for (Path name : relative) {
+            if (name.toString().equals("target") || name.toString().endsWith(".earshot-build.xml")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
@@ -155,6 +164,57 @@ class ExamplePluginIT {
             assertTrue(cli(gateway, workDir, "list").contains("\"name\":\"keyword-alert\""));
             assertTrue(cli(gateway, workDir, "uninstall", "keyword-alert").contains("\"name\":\"keyword-alert\""));
             assertFalse(cli(gateway, workDir, "list").contains("keyword-alert"));
+        } finally {
+            gateway.process.destroy();
+            gateway.process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A jar found in the plugins folder at start-up whose start hook throws: the gateway starts, the enabled pipeline
+     * using it fails naming the plugin and the hook, readiness is DOWN and says why, other pipelines transcribe.
+     */
+    @Test
+    void aPluginWhoseStartHookThrowsFailsOnlyItsPipelineAndReadinessSaysWhy(@TempDir Path workDir) throws Exception {
+        Path folder = Files.createDirectories(workDir.resolve("data/installed-plugins"));
+        dev.earshot.gateway.pipeline.PluginJars.build(workDir, "failing.jar", java.util.Map.of("com.example.failing.FailingPlugin", """
+                package com.example.failing;
+                import dev.earshot.spi.*;
+                import dev.earshot.spi.sink.*;
+                import java.util.List;
+                public final class FailingPlugin implements Plugin {
+                    public String name() { return "failing"; }
+                    public Iterable<TranscriptSinkFactory> sinkFactories() {
+                        return List.of(new TranscriptSinkFactory() {
+                            public String name() { return "failing"; }
+                            public TranscriptSink create(PluginContext context) { return event -> { }; }
+                        });
+                    }
+                    public void start(PluginContext context) { throw new IllegalStateException("no licence key"); }
+                }
+                """), dev.earshot.gateway.pipeline.PluginJars.metadata("com.example.failing.FailingPlugin",
+                dev.earshot.spi.SpiVersion.CURRENT));
+        Files.move(workDir.resolve("failing.jar"), folder.resolve("failing.jar"));
+        PackagedGateway gateway = PackagedGateway.launch(workDir, workDir.resolve("gateway.log"), PackagedGateway.freePort(),
+                "-Dearshot.data-dir=" + workDir.resolve("data"), "-Dearshot.pipelines.broken.sinks=failing");
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (gateway.status("/q/health/started") != 200 && System.nanoTime() < deadline && gateway.process.isAlive()) {
+                Thread.sleep(200);
+            }
+            assertEquals(200, gateway.status("/q/health/started"), "started; log:\n" + gateway.output());
+            HttpResponse<String> ready = send(gateway, HttpRequest.newBuilder(gateway.uri("/q/health/ready")).build());
+            assertEquals(503, ready.statusCode(), ready.body());
+            assertTrue(ready.body().replaceAll("\\s", "").contains("\"failing\":\"plugin'failing'hookstartfailed:nolicencekey\""),
+                    ready.body());
+            assertTrue(ready.body().contains("cannot use plugin 'failing' (for sink 'failing'): plugin 'failing' hook start failed"),
+                    ready.body());
+            HttpResponse<String> plugin = send(gateway, HttpRequest.newBuilder(gateway.uri("/api/plugins/failing")).build());
+            assertTrue(plugin.body().contains("\"state\":\"failed\"") && plugin.body().contains("\"installed\":true"), plugin.body());
+            HttpResponse<String> other = send(gateway, gateway.upload(SpeechFixtures.DATA.resolve(
+                    "librivox/sense_and_sensibility_01_austen_64kb-0930.wav")));
+            assertEquals(200, other.statusCode(), other.body());
+            assertTrue(other.body().contains("he might even have been made amiable himself"), other.body());
         } finally {
             gateway.process.destroy();
             gateway.process.waitFor(30, TimeUnit.SECONDS);

@@ -52,6 +52,14 @@ class PluginInstallTest {
                     import java.util.List;
                     public final class MarkerPlugin implements Plugin {
                         public String name() { return "marker"; }
+                        static boolean visible(String type) {
+                            try {
+                                Class.forName(type, false, MarkerPlugin.class.getClassLoader());
+                                return true;
+                            } catch (ClassNotFoundException e) {
+                                return false;
+                            }
+                        }
                         public Iterable<SessionHookFactory> sessionHookFactories() {
                             return List.of(new SessionHookFactory() {
                                 public String name() { return "marker"; }
@@ -59,7 +67,9 @@ class PluginInstallTest {
                                     Path file = context.resolvePath(context.config().require("path", "a file"));
                                     String seen = io.vertx.core.Vertx.origin() + ", loaded by "
                                             + io.vertx.core.Vertx.class.getClassLoader().getName()
-                                            + ", host Vert.x shared: " + context.hostService(io.vertx.core.Vertx.class).isPresent();
+                                            + ", host Vert.x shared: " + context.hostService(io.vertx.core.Vertx.class).isPresent()
+                                            + ", sees the gateway: " + visible("dev.earshot.gateway.pipeline.GatewayRuntime")
+                                            + ", sees Jackson: " + visible("com.fasterxml.jackson.databind.ObjectMapper");
                                     return new SessionHook() {
                                         public void sessionStarted(SessionInfo session) throws Exception {
                                             Files.writeString(file, "started " + session.pipeline() + ": " + seen + "\\n",
@@ -127,7 +137,8 @@ class PluginInstallTest {
         assertEquals(LoadedPlugin.State.STARTED, plugin.state());
         marked.start();
         run(marked);
-        assertEquals("started marked: the plugin's own Vertx, loaded by earshot-plugin:marker.jar, host Vert.x shared: false\n",
+        assertEquals("started marked: the plugin's own Vertx, loaded by earshot-plugin:marker.jar, host Vert.x shared: false,"
+                        + " sees the gateway: false, sees Jackson: false\n",
                 Files.readString(marks));
 
         var inUse = assertThrows(PluginInstallException.class, () -> runtime.uninstall("marker"));

@@ -18,7 +18,7 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
 /** Compiles Java sources against the SPI (javax.tools, the JDK's compiler) and packs them as a plugin jar. */
-final class PluginJars {
+public final class PluginJars {
 
     private PluginJars() {
     }
@@ -27,7 +27,7 @@ final class PluginJars {
      * @param sources   class name to source text
      * @param resources jar path to content (e.g. the services file and earshot-plugin.properties)
      */
-    static Path build(Path folder, String jarName, Map<String, String> sources, Map<String, String> resources) throws Exception {
+    public static Path build(Path folder, String jarName, Map<String, String> sources, Map<String, String> resources) throws Exception {
         Path src = Files.createDirectories(folder.resolve(jarName + "-src"));
         Path classes = Files.createDirectories(folder.resolve(jarName + "-classes"));
         List<String> args = new ArrayList<>(List.of("--release", "17", "-d", classes.toString(), "-cp",
@@ -61,7 +61,7 @@ final class PluginJars {
         return jar;
     }
 
-    static Map<String, String> metadata(String pluginClass, String spiVersion) {
+    public static Map<String, String> metadata(String pluginClass, String spiVersion) {
         String folder = pluginClass.substring(0, pluginClass.lastIndexOf('.')).replace('.', '/');
         return Map.of("META-INF/services/dev.earshot.spi.Plugin", pluginClass + "\n",
                 folder + "/earshot-plugin.properties", "version=2.3.4\nspi-version=" + spiVersion + "\n");
