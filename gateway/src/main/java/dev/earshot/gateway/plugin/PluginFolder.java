@@ -191,8 +191,8 @@ public final class PluginFolder {
         }
     }
 
-    /** Moves a staged upload into place (atomically) and loads it from there. */
-    public LoadedPlugin commit(Staged staged) throws PluginInstallException {
+    /** Moves a staged upload into place (atomically; one commit at a time, so two uploads of one name never race) and loads it from there. */
+    public synchronized LoadedPlugin commit(Staged staged) throws PluginInstallException {
         if (Files.exists(staged.jar())) {
             discard(staged);
             throw new PluginInstallException(PluginInstallException.Reason.CONFLICT, "plugin '" + staged.name()
@@ -222,7 +222,7 @@ public final class PluginFolder {
     }
 
     /** Closes an installed plugin's class loader and deletes its jar. */
-    public void delete(LoadedPlugin plugin) throws IOException {
+    public synchronized void delete(LoadedPlugin plugin) throws IOException {
         plugin.closeClassLoader();
         Optional<Path> jar = plugin.jar();
         if (jar.isPresent()) {
