@@ -13,8 +13,8 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Plugin failures (a start, stop or session hook that threw or overran), each with its message naming the plugin and
- * the hook. DOWN while an enabled pipeline uses a failed plugin (or failed because of one); a failed plugin that no
- * enabled pipeline uses is reported but keeps this check UP.
+ * the hook. DOWN while an enabled pipeline that uses a failed plugin (or failed because of one) is not running; a
+ * failure that no such pipeline suffers from is reported but keeps this check UP.
  */
 @Readiness
 @ApplicationScoped
@@ -40,7 +40,7 @@ public class PluginsReadinessCheck implements HealthCheck {
             for (Pipeline pipeline : runtime.pipelines()) {
                 String pipelineFailure = pipeline.failure();
                 boolean affected = pipeline.uses(plugin) || pipelineFailure != null && pipelineFailure.contains(failure);
-                if (pipeline.settings().enabled() && affected) {
+                if (pipeline.settings().enabled() && affected && pipeline.state() != Pipeline.State.RUNNING) {
                     up = false;
                 }
             }
