@@ -171,11 +171,12 @@ class ExamplePluginIT {
     }
 
     /**
-     * A jar found in the plugins folder at start-up whose start hook throws: the gateway starts, the enabled pipeline
-     * using it fails naming the plugin and the hook, readiness is DOWN and says why, other pipelines transcribe.
+     * Jars found in the plugins folder at start-up whose start hooks throw and hang: the gateway starts, the enabled
+     * pipelines using them fail naming the plugin and the hook, readiness is DOWN and says why, the default pipeline
+     * transcribes real speech.
      */
     @Test
-    void aPluginWhoseStartHookThrowsFailsOnlyItsPipelineAndReadinessSaysWhy(@TempDir Path workDir) throws Exception {
+    void pluginsWhoseStartHooksThrowOrHangFailOnlyTheirPipelinesAndReadinessSaysWhy(@TempDir Path workDir) throws Exception {
         Path folder = Files.createDirectories(workDir.resolve("data/installed-plugins"));
         dev.earshot.gateway.pipeline.PluginJars.build(workDir, "failing.jar", java.util.Map.of("com.example.failing.FailingPlugin", """
                 package com.example.failing;
@@ -195,8 +196,27 @@ class ExamplePluginIT {
                 """), dev.earshot.gateway.pipeline.PluginJars.metadata("com.example.failing.FailingPlugin",
                 dev.earshot.spi.SpiVersion.CURRENT));
         Files.move(workDir.resolve("failing.jar"), folder.resolve("failing.jar"));
+        dev.earshot.gateway.pipeline.PluginJars.build(workDir, "hanging.jar", java.util.Map.of("com.example.hanging.HangingPlugin", """
+                package com.example.hanging;
+                import dev.earshot.spi.*;
+                import dev.earshot.spi.hook.*;
+                import java.util.List;
+                public final class HangingPlugin implements Plugin {
+                    public String name() { return "hanging"; }
+                    public Iterable<SessionHookFactory> sessionHookFactories() {
+                        return List.of(new SessionHookFactory() {
+                            public String name() { return "hanging"; }
+                            public SessionHook create(PluginContext context) { return new SessionHook() { }; }
+                        });
+                    }
+                    public void start(PluginContext context) throws InterruptedException { Thread.sleep(Long.MAX_VALUE); }
+                }
+                """), dev.earshot.gateway.pipeline.PluginJars.metadata("com.example.hanging.HangingPlugin",
+                dev.earshot.spi.SpiVersion.CURRENT));
+        Files.move(workDir.resolve("hanging.jar"), folder.resolve("hanging.jar"));
         PackagedGateway gateway = PackagedGateway.launch(workDir, workDir.resolve("gateway.log"), PackagedGateway.freePort(),
-                "-Dearshot.data-dir=" + workDir.resolve("data"), "-Dearshot.pipelines.broken.sinks=failing");
+                "-Dearshot.data-dir=" + workDir.resolve("data"), "-Dearshot.pipelines.broken.sinks=failing",
+                "-Dearshot.pipelines.stuck.hooks=hanging", "-Dearshot.runtime.hook-timeout=2s");
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (gateway.status("/q/health/started") != 200 && System.nanoTime() < deadline && gateway.process.isAlive()) {
@@ -209,6 +229,10 @@ class ExamplePluginIT {
                     ready.body());
             assertTrue(ready.body().contains("cannot use plugin 'failing' (for sink 'failing'): plugin 'failing' hook start failed"),
                     ready.body());
+            assertTrue(ready.body().contains("plugin 'hanging' hook start did not return within 2000 ms"), ready.body());
+            HttpResponse<String> stuck = send(gateway, HttpRequest.newBuilder(gateway.uri("/api/pipelines/stuck")).build());
+            assertTrue(stuck.body().contains("\"state\":\"failed\"") && stuck.body().contains(
+                    "cannot use plugin 'hanging' (for hook 'hanging'): plugin 'hanging' hook start did not return within 2000 ms"), stuck.body());
             HttpResponse<String> plugin = send(gateway, HttpRequest.newBuilder(gateway.uri("/api/plugins/failing")).build());
             assertTrue(plugin.body().contains("\"state\":\"failed\"") && plugin.body().contains("\"installed\":true"), plugin.body());
             HttpResponse<String> other = send(gateway, gateway.upload(SpeechFixtures.DATA.resolve(
