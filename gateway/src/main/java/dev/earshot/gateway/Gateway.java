@@ -5,6 +5,9 @@ import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.GatewaySettings;
 import dev.earshot.gateway.pipeline.PipelineSettings;
 import dev.earshot.gateway.plugin.ComponentKind;
+import dev.earshot.gateway.plugin.LoadedPlugin;
+import dev.earshot.gateway.plugin.PluginFolder;
+import dev.earshot.gateway.plugin.PluginInstallException;
 import dev.earshot.gateway.plugin.PluginRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.LaunchMode;
@@ -51,12 +54,23 @@ public class Gateway {
     int httpPort;
 
     private volatile GatewayRuntime runtime;
+    private volatile PluginFolder pluginFolder;
     private volatile boolean shuttingDown;
     private final AtomicBoolean drained = new AtomicBoolean();
 
     void onStart(@Observes StartupEvent event) {
         GatewaySettings settings = settings(config);
         PluginRegistry plugins = PluginRegistry.load(Thread.currentThread().getContextClassLoader());
+        pluginFolder = new PluginFolder(pluginDir(config, settings));
+        for (LoadedPlugin installed : pluginFolder.loadAll()) {
+            try {
+                plugins.add(installed);
+                LOG.infof("plugin '%s' %s loaded from %s", installed.name(), installed.version(), installed.location());
+            } catch (PluginInstallException e) {
+                LOG.errorf("plugins folder: skipping %s: %s", installed.location(), e.getMessage());
+                PluginFolder.closeQuietly(installed);
+            }
+        }
         GatewayRuntime created = new GatewayRuntime(vertx, registry, settings, plugins);
         runtime = created;
         created.start();
@@ -87,6 +101,8 @@ public class Gateway {
         }
         long begin = System.nanoTime();
         current.stop();
+        // Installed plugins were stopped with the runtime; their class loaders hold their jars open.
+        current.plugins().plugins().stream().filter(LoadedPlugin::installed).forEach(PluginFolder::closeQuietly);
         List<String> left = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().startsWith("earshot-")).map(Thread::getName).sorted().toList();
         LOG.infof("earshot drained in %d ms (drain timeout %s); gateway threads left: %s",
@@ -106,6 +122,20 @@ public class Gateway {
     /** The running runtime; null before start-up finished. */
     public GatewayRuntime runtime() {
         return runtime;
+    }
+
+    /** The folder of installed plugin jars; null before start-up. */
+    public PluginFolder pluginFolder() {
+        return pluginFolder;
+    }
+
+    /** Largest plugin jar {@code POST /api/plugins} accepts. */
+    public long maxPluginSize() {
+        return config.api().maxPluginSize().asLongValue();
+    }
+
+    static java.nio.file.Path pluginDir(EarshotConfig config, GatewaySettings settings) {
+        return config.pluginDir().map(settings.home()::resolve).orElse(settings.dataDir().resolve("installed-plugins")).normalize();
     }
 
     public boolean shuttingDown() {

@@ -16,8 +16,14 @@ import java.util.List;
  * The host calls {@link #start(PluginContext)} once, before it asks any factory for an instance, and
  * {@link #stop()} once at shutdown, after every instance the plugin created has been closed. No method of the
  * plugin or of its factories is called after {@code stop()} returns. Both hooks run on a host worker thread (never
- * an event loop) and are bounded by the host's hook time limit ({@code earshot.hooks.timeout}, 5 s by default):
+ * an event loop) and are bounded by the host's hook time limit ({@code earshot.runtime.hook-timeout}, 5 s by default):
  * a hook that throws or overruns fails the pipelines that use the plugin, and only those.
+ *
+ * <h2>Metadata and installing</h2>
+ * Beside the plugin class, {@code earshot-plugin.properties} records {@code version} and {@code spi-version}, the
+ * SPI version the plugin is built against (see {@link SpiVersion}). A plugin jar installed into a running gateway gets
+ * a class loader of its own that shares only {@code dev.earshot.spi.*} and the JDK with the host, so it bundles its
+ * own dependencies; such a plugin gets no {@link PluginContext#hostService host services}.
  */
 public interface Plugin {
 

@@ -15,8 +15,8 @@ final class Views {
     private Views() {
     }
 
-    record PluginView(String name, String version, String state, String failure, String location,
-                      Map<String, List<String>> provides) {
+    record PluginView(String name, String version, String spiVersion, boolean installed, String state, String failure,
+                      String location, Map<String, List<String>> provides) {
         static PluginView of(LoadedPlugin plugin) {
             Map<String, List<String>> provides = new TreeMap<>();
             plugin.provides().forEach((kind, names) -> {
@@ -24,8 +24,8 @@ final class Views {
                     provides.put(kind.section(), names);
                 }
             });
-            return new PluginView(plugin.name(), plugin.version(), plugin.state().name().toLowerCase(), plugin.failure(),
-                    plugin.location(), provides);
+            return new PluginView(plugin.name(), plugin.version(), plugin.spiVersion(), plugin.installed(),
+                    plugin.state().name().toLowerCase(), plugin.failure(), plugin.location(), provides);
         }
     }
 
@@ -50,8 +50,8 @@ final class Views {
             var engine = pipeline.engine();
             List<SinkView> sinks = pipeline.sinks().stream().map(SinkView::of).toList();
             return new PipelineView(pipeline.name(), pipeline.state().name().toLowerCase(), pipeline.failure(),
-                    pipeline.settings().enabled(), pipeline.sourceSpec().map(s -> s.id()).orElse(null),
-                    engineView(engine),
+                    pipeline.settings().enabled(), pipeline.settings().source().orElse(null),
+                    engine == null ? null : engineView(engine),
                     sinks, pipeline.hookIds(), pipeline.sessionCount(), pipeline.settings().maxSessions(),
                     pipeline.settings().frameQueue(), pipeline.realtimeFactor());
         }

@@ -33,6 +33,12 @@ public interface EarshotConfig {
     /** Writable folder for plugin data (spools, caches). Default: {@code data} under the home folder. */
     Optional<String> dataDir();
 
+    /**
+     * Folder of installed plugin jars (one class loader each; {@code POST /api/plugins} writes here). Relative to the
+     * home folder. Default: {@code installed-plugins} under the data folder. Must be writable to install plugins at run time.
+     */
+    Optional<String> pluginDir();
+
     /** Pipelines by name. */
     Map<String, PipelineConfig> pipelines();
 
@@ -113,6 +119,10 @@ public interface EarshotConfig {
          * {@code Authorization: Bearer <token>}. When unset, calls that change state are accepted from loopback only.
          */
         Optional<String> token();
+
+        /** Largest plugin jar accepted by {@code POST /api/plugins}; larger uploads get 413. */
+        @WithDefault("20M")
+        MemorySize maxPluginSize();
 
         /** Pipeline used by {@code POST /api/transcribe} without {@code ?pipeline=}. */
         @WithDefault("default")

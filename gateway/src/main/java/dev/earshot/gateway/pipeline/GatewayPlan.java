@@ -19,10 +19,32 @@ public record GatewayPlan(Map<String, ComponentSpec> engines, Map<String, Compon
                           Map<String, ComponentSpec> hooks, List<PipelinePlan> pipelines) {
 
     /** One pipeline with its resolved components. Engines, sinks and hooks are shared instances, named by id. */
-    public record PipelinePlan(PipelineSettings settings, Optional<ComponentSpec> source, String engine,
-                               List<String> sinks, List<String> hooks) {
+    public record PipelinePlan(PipelineSettings settings, Optional<ComponentSpec> source, ComponentSpec engineSpec,
+                               List<ComponentSpec> sinkSpecs, List<ComponentSpec> hookSpecs) {
         public String name() {
             return settings.name();
+        }
+
+        public String engine() {
+            return engineSpec.id();
+        }
+
+        public List<String> sinks() {
+            return sinkSpecs.stream().map(ComponentSpec::id).toList();
+        }
+
+        public List<String> hooks() {
+            return hookSpecs.stream().map(ComponentSpec::id).toList();
+        }
+
+        /** Every component of the pipeline, the source first. */
+        public List<ComponentSpec> components() {
+            List<ComponentSpec> all = new ArrayList<>();
+            source.ifPresent(all::add);
+            all.add(engineSpec);
+            all.addAll(sinkSpecs);
+            all.addAll(hookSpecs);
+            return all;
         }
     }
 
@@ -32,6 +54,10 @@ public record GatewayPlan(Map<String, ComponentSpec> engines, Map<String, Compon
             ComponentKind.SINK, Set.of("type", "queue-size", "retries", "retry-delay", "max-retry-delay", "spool-size", "spool-full"),
             ComponentKind.HOOK, Set.of("type"));
 
+    /**
+     * Resolves the pipelines that start with the gateway ({@code enabled}); the others are resolved when they are
+     * started ({@link #resolvePipeline}), against the plugins installed by then.
+     */
     public static GatewayPlan resolve(GatewaySettings settings, PluginRegistry registry) {
         List<String> errors = new ArrayList<>();
         Map<String, ComponentSpec> engines = new LinkedHashMap<>();
@@ -39,38 +65,58 @@ public record GatewayPlan(Map<String, ComponentSpec> engines, Map<String, Compon
         Map<String, ComponentSpec> hooks = new LinkedHashMap<>();
         List<PipelinePlan> pipelines = new ArrayList<>();
         for (PipelineSettings pipeline : new TreeMap<>(settings.pipelines()).values()) {
-            String key = "earshot.pipelines." + pipeline.name();
-            if (pipeline.frameQueue() < 1) {
-                errors.add(key + ".frame-queue: " + pipeline.frameQueue() + " is not valid; expected at least 1 frame");
+            if (!pipeline.enabled()) {
+                continue;
             }
-            if (pipeline.maxSessions() < 1) {
-                errors.add(key + ".max-sessions: " + pipeline.maxSessions() + " is not valid; expected at least 1");
+            PipelinePlan plan = resolvePipeline(pipeline, settings, registry, errors);
+            if (plan != null) {
+                engines.putIfAbsent(plan.engine(), plan.engineSpec());
+                plan.sinkSpecs().forEach(spec -> sinks.putIfAbsent(spec.id(), spec));
+                plan.hookSpecs().forEach(spec -> hooks.putIfAbsent(spec.id(), spec));
+                pipelines.add(plan);
             }
-            Optional<ComponentSpec> source = pipeline.source()
-                    .map(id -> spec(ComponentKind.SOURCE, id, pipeline, key + ".source", settings, registry, errors));
-            ComponentSpec engine = spec(ComponentKind.ENGINE, pipeline.engine(), pipeline, key + ".engine", settings, registry, errors);
-            if (engine != null) {
-                engines.putIfAbsent(engine.id(), engine);
-            }
-            for (String sink : pipeline.sinks()) {
-                ComponentSpec spec = spec(ComponentKind.SINK, sink, pipeline, key + ".sinks", settings, registry, errors);
-                if (spec != null) {
-                    sinks.putIfAbsent(spec.id(), spec);
-                }
-            }
-            for (String hook : pipeline.hooks()) {
-                ComponentSpec spec = spec(ComponentKind.HOOK, hook, pipeline, key + ".hooks", settings, registry, errors);
-                if (spec != null) {
-                    hooks.putIfAbsent(spec.id(), spec);
-                }
-            }
-            pipelines.add(new PipelinePlan(pipeline, source.filter(s -> s != null), pipeline.engine(),
-                    pipeline.sinks(), pipeline.hooks()));
         }
         if (!errors.isEmpty()) {
             throw new GatewayConfigException(errors);
         }
         return new GatewayPlan(engines, sinks, hooks, pipelines);
+    }
+
+    /** Resolves one pipeline against the plugins installed now, or throws naming every problem. */
+    public static PipelinePlan resolvePipeline(PipelineSettings pipeline, GatewaySettings settings, PluginRegistry registry) {
+        List<String> errors = new ArrayList<>();
+        PipelinePlan plan = resolvePipeline(pipeline, settings, registry, errors);
+        if (!errors.isEmpty()) {
+            throw new GatewayConfigException(errors);
+        }
+        return plan;
+    }
+
+    private static PipelinePlan resolvePipeline(PipelineSettings pipeline, GatewaySettings settings, PluginRegistry registry,
+                                                List<String> errors) {
+        int before = errors.size();
+        String key = "earshot.pipelines." + pipeline.name();
+        if (pipeline.frameQueue() < 1) {
+            errors.add(key + ".frame-queue: " + pipeline.frameQueue() + " is not valid; expected at least 1 frame");
+        }
+        if (pipeline.maxSessions() < 1) {
+            errors.add(key + ".max-sessions: " + pipeline.maxSessions() + " is not valid; expected at least 1");
+        }
+        Optional<ComponentSpec> source = pipeline.source()
+                .map(id -> spec(ComponentKind.SOURCE, id, pipeline, key + ".source", settings, registry, errors));
+        ComponentSpec engine = spec(ComponentKind.ENGINE, pipeline.engine(), pipeline, key + ".engine", settings, registry, errors);
+        List<ComponentSpec> sinks = new ArrayList<>();
+        for (String sink : pipeline.sinks()) {
+            sinks.add(spec(ComponentKind.SINK, sink, pipeline, key + ".sinks", settings, registry, errors));
+        }
+        List<ComponentSpec> hooks = new ArrayList<>();
+        for (String hook : pipeline.hooks()) {
+            hooks.add(spec(ComponentKind.HOOK, hook, pipeline, key + ".hooks", settings, registry, errors));
+        }
+        if (errors.size() > before) {
+            return null;
+        }
+        return new PipelinePlan(pipeline, source, engine, List.copyOf(sinks), List.copyOf(hooks));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.earshot.gateway.pipeline;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.HostPluginContext;
 import dev.earshot.gateway.plugin.LoadedPlugin;
+import dev.earshot.gateway.plugin.PluginInstallException;
 import dev.earshot.gateway.plugin.PluginRegistry;
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginException;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -54,11 +56,14 @@ public final class GatewayRuntime implements AutoCloseable {
 
     private HookRunner hookRunner;
     private DecodeScheduler scheduler;
-    private final Map<String, EngineInstance> engines = new LinkedHashMap<>();
-    private final Map<String, SinkChannel> sinks = new LinkedHashMap<>();
-    private final Map<String, SessionHook> hooks = new LinkedHashMap<>();
+    // Created components, shared by id between pipelines. Changed under the runtime's lock (start-up, pipeline start,
+    // plugin install/uninstall); read from anywhere.
+    private final Map<String, EngineInstance> engines = new ConcurrentHashMap<>();
+    private final Map<String, SinkChannel> sinks = new ConcurrentHashMap<>();
+    private final Map<String, ComponentSpec> sinkSpecs = new ConcurrentHashMap<>();
+    private final Map<String, Pipeline.Hook> hooks = new ConcurrentHashMap<>();
     private final Map<String, Pipeline> pipelines = new LinkedHashMap<>();
-    private final List<LoadedPlugin> startedPlugins = new ArrayList<>();
+    private final List<LoadedPlugin> startedPlugins = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String failure;
 
     public GatewayRuntime(Vertx vertx, MeterRegistry registry, GatewaySettings settings, PluginRegistry plugins) {
@@ -145,42 +150,28 @@ public final class GatewayRuntime implements AutoCloseable {
             int maxSessions = settings.pipelines().values().stream().mapToInt(PipelineSettings::maxSessions).sum();
             scheduler = new DecodeScheduler(settings.decodeThreads(), Math.max(64, maxSessions + 64));
             GatewayPlan plan = GatewayPlan.resolve(settings, plugins);
-            startPlugins();
-            List<String> problems = new ArrayList<>();
-            plan.engines().values().forEach(spec -> create(spec, problems, context -> {
-                SpeechEngine engine = ((SpeechEngineFactory) spec.factory()).create(context);
-                engines.put(spec.id(), new EngineInstance(spec, engine));
-                return engine;
-            }));
-            plan.sinks().values().forEach(spec -> create(spec, problems, context -> {
-                TranscriptSink sink = ((TranscriptSinkFactory) spec.factory()).create(context);
-                if (sink != null) {
-                    try {
-                        sinks.put(spec.id(), newSinkChannel(spec, sink));
-                    } catch (RuntimeException e) {
-                        sink.close();
-                        throw e;
-                    }
+            synchronized (this) {
+                for (PipelineSettings pipeline : new java.util.TreeMap<>(settings.pipelines()).values()) {
+                    pipelines.put(pipeline.name(), new Pipeline(pipeline, this, registry));
                 }
-                return sink;
-            }));
-            plan.hooks().values().forEach(spec -> create(spec, problems, context -> {
-                SessionHook hook = ((SessionHookFactory) spec.factory()).create(context);
-                hooks.put(spec.id(), hook);
-                return hook;
-            }));
-            if (!problems.isEmpty()) {
-                throw new GatewayConfigException(problems);
-            }
-            for (GatewayPlan.PipelinePlan pipelinePlan : plan.pipelines()) {
-                List<SinkChannel> pipelineSinks = pipelinePlan.sinks().stream().map(sinks::get).toList();
-                List<Pipeline.Hook> pipelineHooks = pipelinePlan.hooks().stream()
-                        .map(id -> new Pipeline.Hook(id, hooks.get(id))).toList();
-                pipelines.put(pipelinePlan.name(), new Pipeline(pipelinePlan, this, engines.get(pipelinePlan.engine()),
-                        pipelineSinks, pipelineHooks, registry));
+                plugins.plugins().forEach(this::startPlugin);
+                List<String> problems = new ArrayList<>();
+                for (GatewayPlan.PipelinePlan pipelinePlan : plan.pipelines()) {
+                    Pipeline pipeline = pipelines.get(pipelinePlan.name());
+                    String pluginFailure = pluginFailure(pipelinePlan);
+                    if (pluginFailure != null) {
+                        // Isolation: only the pipelines using a failed plugin fail; the gateway starts without them.
+                        pipeline.failed(pluginFailure);
+                        continue;
+                    }
+                    bind(pipeline, pipelinePlan, problems);
+                }
+                if (!problems.isEmpty()) {
+                    throw new GatewayConfigException(problems);
+                }
             }
             for (Pipeline pipeline : pipelines.values()) {
-                if (pipeline.settings().enabled()) {
+                if (pipeline.settings().enabled() && pipeline.plan() != null) {
                     pipeline.start();
                 }
             }
@@ -206,7 +197,7 @@ public final class GatewayRuntime implements AutoCloseable {
         PluginConfig config = new PluginConfig(spec.prefix(), spec.pluginOptions());
         HostPluginContext context = new HostPluginContext("dev.earshot.plugin." + spec.plugin().name() + "." + spec.id(),
                 spec.id(), config, settings.home(), settings.dataDir().resolve(spec.kind().section()).resolve(spec.id()),
-                hostServices());
+                hostServices(spec.plugin()));
         try {
             AutoCloseable created = creation.create(context);
             for (String key : config.unreadKeys()) {
@@ -224,9 +215,188 @@ public final class GatewayRuntime implements AutoCloseable {
         }
     }
 
-    /** What the host shares with plugins through {@link dev.earshot.spi.PluginContext#hostService}. */
-    private Map<Class<?>, Object> hostServices() {
-        return Map.of(Vertx.class, vertx);
+    /**
+     * What the host shares with plugins through {@link dev.earshot.spi.PluginContext#hostService}: the gateway's
+     * Vert.x for built-in plugins. Installed plugins get nothing: their class loader does not see the gateway's
+     * Vert.x classes, and a plugin that could register handlers on the gateway's event loops would keep its class
+     * loader alive after it is uninstalled.
+     */
+    private Map<Class<?>, Object> hostServices(LoadedPlugin plugin) {
+        return plugin.installed() ? Map.of() : Map.of(Vertx.class, vertx);
+    }
+
+    /** Why a pipeline cannot use its plugins (one failed in its start or stop hook), or null. */
+    private static String pluginFailure(GatewayPlan.PipelinePlan plan) {
+        for (ComponentSpec component : plan.components()) {
+            LoadedPlugin plugin = component.plugin();
+            if (plugin.state() == LoadedPlugin.State.FAILED) {
+                return "cannot use plugin '" + plugin.name() + "' (for " + component.describe() + "): " + plugin.failure();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Creates what the pipeline's plan needs and is not created yet (engines, sinks and hooks are shared by id), then
+     * binds them to the pipeline. Problems are added to the list; the pipeline stays unbound then. Under the lock.
+     */
+    private void bind(Pipeline pipeline, GatewayPlan.PipelinePlan plan, List<String> problems) {
+        int before = problems.size();
+        ComponentSpec engineSpec = plan.engineSpec();
+        if (!engines.containsKey(engineSpec.id())) {
+            create(engineSpec, problems, context -> {
+                SpeechEngine engine = ((SpeechEngineFactory) engineSpec.factory()).create(context);
+                if (engine != null) {
+                    engines.put(engineSpec.id(), new EngineInstance(engineSpec, engine));
+                }
+                return engine;
+            });
+        }
+        for (ComponentSpec spec : plan.sinkSpecs()) {
+            if (sinks.containsKey(spec.id())) {
+                continue;
+            }
+            create(spec, problems, context -> {
+                TranscriptSink sink = ((TranscriptSinkFactory) spec.factory()).create(context);
+                if (sink != null) {
+                    try {
+                        sinks.put(spec.id(), newSinkChannel(spec, sink));
+                        sinkSpecs.put(spec.id(), spec);
+                    } catch (RuntimeException e) {
+                        sink.close();
+                        throw e;
+                    }
+                }
+                return sink;
+            });
+        }
+        for (ComponentSpec spec : plan.hookSpecs()) {
+            if (hooks.containsKey(spec.id())) {
+                continue;
+            }
+            create(spec, problems, context -> {
+                SessionHook hook = ((SessionHookFactory) spec.factory()).create(context);
+                if (hook != null) {
+                    hooks.put(spec.id(), new Pipeline.Hook(spec.id(), hook, spec.plugin()));
+                }
+                return hook;
+            });
+        }
+        if (problems.size() == before) {
+            pipeline.bind(plan, engines.get(plan.engine()), plan.sinks().stream().map(sinks::get).toList(),
+                    plan.hooks().stream().map(hooks::get).toList());
+        }
+    }
+
+    /**
+     * Readies a pipeline that is starting: resolves and creates its components if it has none yet (a disabled
+     * pipeline, or one whose plugin was reinstalled), against the plugins installed now.
+     *
+     * @throws GatewayConfigException when a type is not installed or a component cannot be created
+     * @throws PluginFailedException  when a plugin it uses failed in its start hook
+     */
+    synchronized void prepare(Pipeline pipeline) {
+        GatewayPlan.PipelinePlan plan = pipeline.plan();
+        if (plan == null) {
+            try {
+                plan = GatewayPlan.resolvePipeline(pipeline.settings(), settings, plugins);
+            } catch (GatewayConfigException e) {
+                List<String> problems = new ArrayList<>(e.problems());
+                problems.add("installed plugins: " + plugins.installed()
+                        + "; install one that provides it with POST /api/plugins, then start the pipeline again");
+                throw new GatewayConfigException(problems);
+            }
+        }
+        String pluginFailure = pluginFailure(plan);
+        if (pluginFailure != null) {
+            throw new PluginFailedException(pluginFailure);
+        }
+        if (pipeline.plan() == null) {
+            List<String> problems = new ArrayList<>();
+            bind(pipeline, plan, problems);
+            if (!problems.isEmpty()) {
+                throw new GatewayConfigException(problems);
+            }
+        }
+    }
+
+    /**
+     * Adds an installed plugin and runs its start hook. A start hook that fails leaves the plugin installed and
+     * {@code failed} (shown by {@code /api/plugins}); pipelines that use it then refuse to start.
+     *
+     * @throws PluginInstallException when its name or one of its types is taken
+     */
+    public synchronized LoadedPlugin install(LoadedPlugin plugin) throws PluginInstallException {
+        if (state.get() != State.RUNNING) {
+            throw new PluginInstallException(PluginInstallException.Reason.CONFLICT, "the gateway is " + state.get().name().toLowerCase());
+        }
+        plugins.add(plugin);
+        startPlugin(plugin);
+        LOG.log(System.Logger.Level.INFO, "plugin '" + plugin.name() + "' " + plugin.version() + " installed from "
+                + plugin.location() + (plugin.failure() == null ? "" : "; " + plugin.failure()));
+        return plugin;
+    }
+
+    /**
+     * Removes an installed plugin: refused while a pipeline that uses it runs (or has sessions). Otherwise the
+     * pipelines using it lose their components (they resolve them again when started), the components it created are
+     * closed, and its stop hook runs. The caller then closes its class loader.
+     *
+     * @return the removed plugin
+     */
+    public synchronized LoadedPlugin uninstall(String name) throws PluginInstallException {
+        LoadedPlugin plugin = plugins.plugin(name).orElseThrow(() -> new PluginInstallException(
+                PluginInstallException.Reason.NOT_FOUND, "no plugin '" + name + "' (installed: " + plugins.installed() + ")"));
+        if (!plugin.installed()) {
+            throw new PluginInstallException(PluginInstallException.Reason.CONFLICT, "plugin '" + name
+                    + "' is built into the gateway and cannot be uninstalled");
+        }
+        List<Pipeline> using = pipelines.values().stream().filter(p -> p.uses(plugin)).toList();
+        List<String> busy = using.stream().filter(p -> p.sessionCount() > 0 || p.state() == Pipeline.State.RUNNING
+                || p.state() == Pipeline.State.STARTING || p.state() == Pipeline.State.STOPPING).map(Pipeline::name).sorted().toList();
+        if (!busy.isEmpty()) {
+            throw new PluginInstallException(PluginInstallException.Reason.IN_USE, "plugin '" + name
+                    + "' is used by running pipeline(s) " + String.join(", ", busy)
+                    + "; stop them first (POST /api/pipelines/<name>/stop)");
+        }
+        using.forEach(Pipeline::unbind);
+        for (EngineInstance engine : List.copyOf(engines.values())) {
+            if (engine.spec().plugin() == plugin) {
+                engines.remove(engine.id());
+                engine.close();
+            }
+        }
+        for (ComponentSpec spec : List.copyOf(sinkSpecs.values())) {
+            if (spec.plugin() == plugin) {
+                sinkSpecs.remove(spec.id());
+                SinkChannel channel = sinks.remove(spec.id());
+                if (channel != null) {
+                    channel.close(settings.drainTimeout());
+                    registry.getMeters().stream().filter(m -> spec.id().equals(m.getId().getTag("sink")))
+                            .forEach(registry::remove);
+                }
+            }
+        }
+        for (Pipeline.Hook hook : List.copyOf(hooks.values())) {
+            if (hook.plugin() == plugin) {
+                hooks.remove(hook.id());
+                try {
+                    hookRunner.call("plugin '" + name + "' hook '" + hook.id() + "' close", () -> {
+                        hook.hook().close();
+                        return null;
+                    });
+                } catch (HookRunner.HookFailedException e) {
+                    LOG.log(System.Logger.Level.WARNING, e.getMessage());
+                }
+            }
+        }
+        if (startedPlugins.remove(plugin)) {
+            stopPlugin(plugin);
+        }
+        plugins.remove(name);
+        LOG.log(System.Logger.Level.INFO, "plugin '" + name + "' uninstalled" + (using.isEmpty() ? ""
+                : "; pipeline(s) " + using.stream().map(Pipeline::name).sorted().toList() + " need it again to start"));
+        return plugin;
     }
 
     /** Creates a pipeline's capture source (a new instance each time the pipeline starts). */
@@ -276,27 +446,36 @@ public final class GatewayRuntime implements AutoCloseable {
         }
     }
 
-    private void startPlugins() {
-        List<String> problems = new ArrayList<>();
-        for (LoadedPlugin plugin : plugins.plugins()) {
-            Map<String, String> options = settings.pluginSettings().getOrDefault(plugin.name(), Map.of());
-            PluginConfig config = new PluginConfig("earshot.plugins." + plugin.name(), options);
-            HostPluginContext context = new HostPluginContext("dev.earshot.plugin." + plugin.name(), plugin.name(),
-                    config, settings.home(), settings.dataDir().resolve("plugins").resolve(plugin.name()), hostServices());
-            try {
-                hookRunner.call("plugin '" + plugin.name() + "' start", () -> {
-                    plugin.plugin().start(context);
-                    return null;
-                });
-                plugin.markStarted();
-                startedPlugins.add(plugin);
-            } catch (HookRunner.HookFailedException e) {
-                plugin.markFailed(e.getMessage());
-                problems.add(e.getMessage());
-            }
+    /** Runs a plugin's start hook under the time limit; a failure marks the plugin failed and is logged. */
+    private void startPlugin(LoadedPlugin plugin) {
+        Map<String, String> options = settings.pluginSettings().getOrDefault(plugin.name(), Map.of());
+        PluginConfig config = new PluginConfig("earshot.plugins." + plugin.name(), options);
+        HostPluginContext context = new HostPluginContext("dev.earshot.plugin." + plugin.name(), plugin.name(),
+                config, settings.home(), settings.dataDir().resolve("plugins").resolve(plugin.name()), hostServices(plugin));
+        try {
+            hookRunner.call("plugin '" + plugin.name() + "' hook start", () -> {
+                plugin.plugin().start(context);
+                return null;
+            });
+            plugin.markStarted();
+            startedPlugins.add(plugin);
+        } catch (HookRunner.HookFailedException e) {
+            plugin.markFailed(e.getMessage());
+            LOG.log(System.Logger.Level.ERROR, e.getMessage() + "; pipelines using plugin '" + plugin.name() + "' fail");
         }
-        if (!problems.isEmpty()) {
-            throw new GatewayConfigException(problems);
+    }
+
+    /** Runs a plugin's stop hook under the time limit; a failure is logged and shown on the plugin. */
+    private void stopPlugin(LoadedPlugin plugin) {
+        try {
+            hookRunner.call("plugin '" + plugin.name() + "' hook stop", () -> {
+                plugin.plugin().stop();
+                return null;
+            });
+            plugin.markStopped();
+        } catch (HookRunner.HookFailedException e) {
+            plugin.markFailed(e.getMessage());
+            LOG.log(System.Logger.Level.ERROR, e.getMessage());
         }
     }
 
@@ -327,24 +506,16 @@ public final class GatewayRuntime implements AutoCloseable {
         for (SinkChannel sink : sinks.values()) {
             sink.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
-        for (Map.Entry<String, SessionHook> hook : hooks.entrySet()) {
+        for (Pipeline.Hook hook : hooks.values()) {
             try {
-                hook.getValue().close();
+                hook.hook().close();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "hook '" + hook.getKey() + "': close failed", e);
+                LOG.log(System.Logger.Level.WARNING, "hook '" + hook.id() + "': close failed", e);
             }
         }
         engines.values().forEach(EngineInstance::close);
         for (LoadedPlugin plugin : startedPlugins) {
-            try {
-                hookRunner.call("plugin '" + plugin.name() + "' stop", () -> {
-                    plugin.plugin().stop();
-                    return null;
-                });
-                plugin.markStopped();
-            } catch (HookRunner.HookFailedException e) {
-                LOG.log(System.Logger.Level.ERROR, e.getMessage());
-            }
+            stopPlugin(plugin);
         }
         startedPlugins.clear();
         if (scheduler != null) {

@@ -24,8 +24,20 @@ final class HookRunner implements AutoCloseable {
 
     /** A hook that threw, overran its limit, or could not run. The message names the hook. */
     static final class HookFailedException extends Exception {
+        private final boolean overran;
+
         HookFailedException(String message, Throwable cause) {
+            this(message, cause, false);
+        }
+
+        HookFailedException(String message, Throwable cause, boolean overran) {
             super(message, cause);
+            this.overran = overran;
+        }
+
+        /** True when the hook did not return in time (or could not run because hook threads are stuck). */
+        boolean overran() {
+            return overran;
         }
     }
 
@@ -58,13 +70,13 @@ final class HookRunner implements AutoCloseable {
             future = pool.submit(call::call);
         } catch (RejectedExecutionException e) {
             throw new HookFailedException(what + " could not run: all " + pool.getMaximumPoolSize()
-                    + " hook threads are busy (hooks that never return?)", e);
+                    + " hook threads are busy (hooks that never return?)", e, true);
         }
         try {
             return future.get(limit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new HookFailedException(what + " did not return within " + limit.toMillis() + " ms", e);
+            throw new HookFailedException(what + " did not return within " + limit.toMillis() + " ms", e, true);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw new HookFailedException(what + " failed: " + describe(cause), cause);

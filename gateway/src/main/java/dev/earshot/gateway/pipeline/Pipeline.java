@@ -35,19 +35,25 @@ public final class Pipeline {
 
     public enum State { STOPPED, STARTING, RUNNING, STOPPING, FAILED }
 
-    /** A hook instance with the id it was configured under. */
-    record Hook(String id, SessionHook hook) {
+    /** A hook instance with the id it was configured under and the plugin that provided it. */
+    record Hook(String id, SessionHook hook, dev.earshot.gateway.plugin.LoadedPlugin plugin) {
+        String describe(String call) {
+            return "plugin '" + plugin.name() + "' hook '" + id + "' " + call;
+        }
     }
 
     private static final System.Logger LOG = System.getLogger(Pipeline.class.getName());
     /** How long aborted sessions get to release their recognizers once the drain time is used up. */
     private static final Duration ABORT_WAIT = Duration.ofSeconds(2);
 
-    private final GatewayPlan.PipelinePlan plan;
+    private final PipelineSettings settings;
     private final GatewayRuntime runtime;
-    private final EngineInstance engine;
-    private final List<SinkChannel> sinks;
-    private final List<Hook> hooks;
+    // Bound when the pipeline's components are resolved and created (at start-up for enabled pipelines, else when it
+    // is started); unbound again when a plugin it uses is uninstalled. Changed only while the pipeline is not running.
+    private volatile GatewayPlan.PipelinePlan plan;
+    private volatile EngineInstance engine;
+    private volatile List<SinkChannel> sinks = List.of();
+    private volatile List<Hook> hooks = List.of();
     private final PipelineMetrics metrics;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
@@ -56,26 +62,54 @@ public final class Pipeline {
     private volatile String failure;
     private CaptureSource source;
 
-    Pipeline(GatewayPlan.PipelinePlan plan, GatewayRuntime runtime, EngineInstance engine, List<SinkChannel> sinks,
-             List<Hook> hooks, MeterRegistry registry) {
-        this.plan = requireNonNull(plan, "plan is null");
+    Pipeline(PipelineSettings settings, GatewayRuntime runtime, MeterRegistry registry) {
+        this.settings = requireNonNull(settings, "settings is null");
         this.runtime = requireNonNull(runtime, "runtime is null");
-        this.engine = requireNonNull(engine, "engine is null");
-        this.sinks = List.copyOf(sinks);
-        this.hooks = List.copyOf(hooks);
         this.metrics = new PipelineMetrics(registry, this);
     }
 
+    /** Attaches the created components. Only while the pipeline is not running. */
+    void bind(GatewayPlan.PipelinePlan plan, EngineInstance engine, List<SinkChannel> sinks, List<Hook> hooks) {
+        synchronized (lifecycle) {
+            this.plan = requireNonNull(plan, "plan is null");
+            this.engine = requireNonNull(engine, "engine is null");
+            this.sinks = List.copyOf(sinks);
+            this.hooks = List.copyOf(hooks);
+        }
+    }
+
+    /** Detaches the components (a plugin they come from is being removed); the next start resolves them again. */
+    void unbind() {
+        synchronized (lifecycle) {
+            plan = null;
+            engine = null;
+            sinks = List.of();
+            hooks = List.of();
+        }
+    }
+
+    /** The resolved plan, or null while the pipeline's components are not created. */
+    GatewayPlan.PipelinePlan plan() {
+        return plan;
+    }
+
+    /** True when one of the pipeline's components (as bound now) comes from the plugin. */
+    public boolean uses(dev.earshot.gateway.plugin.LoadedPlugin plugin) {
+        GatewayPlan.PipelinePlan current = plan;
+        return current != null && current.components().stream().anyMatch(c -> c.plugin() == plugin);
+    }
+
     public String name() {
-        return plan.name();
+        return settings.name();
     }
 
     public PipelineSettings settings() {
-        return plan.settings();
+        return settings;
     }
 
     public Optional<ComponentSpec> sourceSpec() {
-        return plan.source();
+        GatewayPlan.PipelinePlan current = plan;
+        return current == null ? Optional.empty() : current.source();
     }
 
     public State state() {
@@ -87,6 +121,7 @@ public final class Pipeline {
         return failure;
     }
 
+    /** The engine, or null while the pipeline's components are not created (see {@link #state()}). */
     public EngineInstance engine() {
         return engine;
     }
@@ -179,12 +214,15 @@ public final class Pipeline {
     String startSession(Session session) {
         for (Hook hook : hooks) {
             try {
-                runtime.hooks().call("hook '" + hook.id() + "' sessionStarted", () -> {
+                runtime.hooks().call(hook.describe("sessionStarted"), () -> {
                     hook.hook().sessionStarted(session.info());
                     return null;
                 });
             } catch (HookRunner.HookFailedException e) {
                 LOG.log(System.Logger.Level.ERROR, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
+                if (e.overran()) {
+                    hookOverran(hook, e.getMessage(), session);
+                }
                 return e.getMessage();
             }
         }
@@ -196,16 +234,38 @@ public final class Pipeline {
         sessions.remove(session.id(), session);
         for (Hook hook : hooks) {
             try {
-                runtime.hooks().call("hook '" + hook.id() + "' sessionStopped", () -> {
+                runtime.hooks().call(hook.describe("sessionStopped"), () -> {
                     hook.hook().sessionStopped(session.info(), reason);
                     return null;
                 });
             } catch (HookRunner.HookFailedException e) {
                 LOG.log(System.Logger.Level.WARNING, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
+                if (e.overran()) {
+                    hookOverran(hook, e.getMessage(), session);
+                }
             }
         }
         if (!"ended".equals(reason) && !"closed".equals(reason)) {
             LOG.log(System.Logger.Level.WARNING, "session " + session.id() + " in pipeline '" + name() + "' stopped: " + reason);
+        }
+    }
+
+    /**
+     * A session hook overran its time limit: its thread may be stuck for good, so the pipeline fails (new sessions
+     * refused, open ones aborted) until it is started again, and the plugin shows the failure.
+     */
+    private void hookOverran(Hook hook, String message, Session current) {
+        hook.plugin().recordFailure(message);
+        synchronized (lifecycle) {
+            if (state != State.RUNNING) {
+                return;
+            }
+        }
+        fail(message);
+        for (Session session : sessions.values()) {
+            if (session != current) {
+                session.abort(message);
+            }
         }
     }
 
@@ -232,6 +292,8 @@ public final class Pipeline {
             failure = null;
         }
         try {
+            runtime.prepare(this);
+            GatewayPlan.PipelinePlan plan = this.plan;
             CaptureSource created = plan.source().isPresent() ? runtime.createSource(plan.source().get()) : null;
             synchronized (lifecycle) {
                 source = created;
@@ -242,13 +304,24 @@ public final class Pipeline {
             }
             LOG.log(System.Logger.Level.INFO, "pipeline '" + name() + "' running: "
                     + plan.source().map(s -> "source " + s.id() + ", ").orElse("")
-                    + "engine " + engine.id() + " (" + engine.inputFormat() + "), sinks " + plan.sinks());
+                    + "engine " + engine.id() + " (" + engine.inputFormat() + "), sinks " + plan.sinks()
+                    + (plan.hooks().isEmpty() ? "" : ", hooks " + plan.hooks()));
         } catch (Exception e) {
-            String message = e instanceof GatewayConfigException || e instanceof dev.earshot.spi.PluginException
+            String message = e instanceof GatewayConfigException || e instanceof PluginFailedException || e instanceof dev.earshot.spi.PluginException
                     ? e.getMessage() : HookRunner.describe(e);
-            fail("cannot start: " + message);
+            fail(e instanceof PluginFailedException ? message : "cannot start: " + message);
             throw new IllegalStateException("pipeline '" + name() + "' " + failure, e);
         }
+    }
+
+    /** Marks the pipeline failed without starting it (e.g. a plugin it uses failed to start). */
+    void failed(String reason) {
+        synchronized (lifecycle) {
+            if (state == State.RUNNING || state == State.STARTING || state == State.STOPPING) {
+                return;
+            }
+        }
+        fail(reason);
     }
 
     private void fail(String reason) {
@@ -359,7 +432,7 @@ public final class Pipeline {
             return;
         }
         try {
-            runtime.hooks().call("source '" + plan.source().map(ComponentSpec::id).orElse("?") + "' close", () -> {
+            runtime.hooks().call("source '" + sourceSpec().map(ComponentSpec::id).orElse("?") + "' close", () -> {
                 toClose.close();
                 return null;
             });

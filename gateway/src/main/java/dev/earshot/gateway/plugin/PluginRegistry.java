@@ -1,6 +1,7 @@
 package dev.earshot.gateway.plugin;
 
 import dev.earshot.spi.Plugin;
+import dev.earshot.spi.SpiVersion;
 import dev.earshot.spi.engine.SpeechEngineFactory;
 import dev.earshot.spi.hook.SessionHookFactory;
 import dev.earshot.spi.sink.TranscriptSinkFactory;
@@ -17,8 +18,9 @@ import java.util.ServiceLoader;
 import java.util.TreeSet;
 
 /**
- * The plugins the gateway found through {@link ServiceLoader}, indexed by the component types they provide.
- * Immutable after construction; thread-safe.
+ * The plugins the gateway knows, indexed by the component types they provide: the built-in ones found through
+ * {@link ServiceLoader} on the gateway's class path, and those installed from jars while it runs. Reads see a
+ * consistent snapshot; {@link #add} and {@link #remove} are atomic. Thread-safe.
  */
 public final class PluginRegistry {
 
@@ -26,15 +28,16 @@ public final class PluginRegistry {
     public record Provided<F>(F factory, LoadedPlugin plugin) {
     }
 
-    private final Map<String, LoadedPlugin> plugins;
-    private final Map<ComponentKind, Map<String, Provided<?>>> factories;
-
-    private PluginRegistry(Map<String, LoadedPlugin> plugins, Map<ComponentKind, Map<String, Provided<?>>> factories) {
-        this.plugins = plugins;
-        this.factories = factories;
+    private record Snapshot(Map<String, LoadedPlugin> plugins, Map<ComponentKind, Map<String, Provided<?>>> factories) {
     }
 
-    /** Loads every plugin visible to the class loader. */
+    private volatile Snapshot snapshot;
+
+    private PluginRegistry(Snapshot snapshot) {
+        this.snapshot = snapshot;
+    }
+
+    /** Loads every plugin visible to the class loader (the built-in plugins). */
     public static PluginRegistry load(ClassLoader classLoader) {
         List<Plugin> found = new ArrayList<>();
         ServiceLoader.load(Plugin.class, classLoader).forEach(found::add);
@@ -42,74 +45,154 @@ public final class PluginRegistry {
     }
 
     /**
-     * Indexes the given plugins.
+     * Indexes the given (built-in) plugins.
      *
-     * @throws IllegalStateException when two plugins share a name, or provide the same type of the same kind
+     * @throws IllegalStateException when two plugins share a name, provide the same type of the same kind, or were
+     *                               built against another major version of the SPI
      */
     public static PluginRegistry of(Collection<? extends Plugin> found) {
-        Map<String, LoadedPlugin> plugins = new LinkedHashMap<>();
-        Map<ComponentKind, Map<String, Provided<?>>> factories = new EnumMap<>(ComponentKind.class);
-        for (ComponentKind kind : ComponentKind.values()) {
-            factories.put(kind, new LinkedHashMap<>());
-        }
+        PluginRegistry registry = new PluginRegistry(new Snapshot(Map.of(), emptyFactories()));
         List<String> conflicts = new ArrayList<>();
         for (Plugin plugin : found) {
-            String location = location(plugin);
-            LoadedPlugin existing = plugins.get(plugin.name());
-            if (existing != null) {
-                conflicts.add("plugin name '" + plugin.name() + "' is used by " + existing.location() + " and " + location);
-                continue;
+            try {
+                registry.add(describe(plugin, location(plugin), null));
+            } catch (PluginInstallException e) {
+                conflicts.add(e.getMessage());
             }
-            Map<ComponentKind, List<Object>> byKind = new EnumMap<>(ComponentKind.class);
-            byKind.put(ComponentKind.SOURCE, list(plugin.sourceFactories()));
-            byKind.put(ComponentKind.ENGINE, list(plugin.engineFactories()));
-            byKind.put(ComponentKind.SINK, list(plugin.sinkFactories()));
-            byKind.put(ComponentKind.HOOK, list(plugin.sessionHookFactories()));
-            Map<ComponentKind, List<String>> provides = new EnumMap<>(ComponentKind.class);
-            byKind.forEach((kind, list) -> provides.put(kind, list.stream().map(PluginRegistry::factoryName).toList()));
-            LoadedPlugin loaded = new LoadedPlugin(plugin, location, provides);
-            plugins.put(plugin.name(), loaded);
-            byKind.forEach((kind, list) -> {
-                for (Object factory : list) {
-                    String name = factoryName(factory);
-                    Provided<?> clash = factories.get(kind).putIfAbsent(name, new Provided<>(factory, loaded));
-                    if (clash != null) {
-                        conflicts.add(kind.singular() + " type '" + name + "' is provided by plugins '"
-                                + clash.plugin().name() + "' and '" + plugin.name() + "'");
-                    }
-                }
-            });
         }
         if (!conflicts.isEmpty()) {
             throw new IllegalStateException("conflicting plugins: " + String.join("; ", conflicts));
         }
-        return new PluginRegistry(Map.copyOf(plugins), factories);
+        return registry;
+    }
+
+    /**
+     * Describes a plugin: its metadata and what it provides. Checks its SPI version: a plugin without one is accepted
+     * only when built in (on the gateway's class path, built with it).
+     */
+    static LoadedPlugin describe(Plugin plugin, String location, PluginClassLoader loader) throws PluginInstallException {
+        Optional<String> spiVersion = SpiVersion.of(plugin.getClass());
+        if (spiVersion.isEmpty() && loader != null) {
+            throw new PluginInstallException(PluginInstallException.Reason.INVALID, "plugin '" + plugin.name()
+                    + "' (" + location + ") does not say which SPI version it was built against: add spi-version=<version>"
+                    + " to its earshot-plugin.properties beside " + plugin.getClass().getName());
+        }
+        if (spiVersion.isPresent() && !SpiVersion.compatible(spiVersion.get())) {
+            throw new PluginInstallException(PluginInstallException.Reason.INVALID, "plugin '" + plugin.name() + "' ("
+                    + location + ") was built against SPI " + spiVersion.get() + ", but this gateway runs SPI "
+                    + SpiVersion.CURRENT + ": a different major version; rebuild the plugin against earshot-spi "
+                    + SpiVersion.CURRENT);
+        }
+        Map<ComponentKind, List<String>> provides = new EnumMap<>(ComponentKind.class);
+        provides.put(ComponentKind.SOURCE, names(plugin.sourceFactories()));
+        provides.put(ComponentKind.ENGINE, names(plugin.engineFactories()));
+        provides.put(ComponentKind.SINK, names(plugin.sinkFactories()));
+        provides.put(ComponentKind.HOOK, names(plugin.sessionHookFactories()));
+        return new LoadedPlugin(plugin, location, spiVersion.orElse("unknown"), provides, loader);
+    }
+
+    /**
+     * Adds a plugin.
+     *
+     * @throws PluginInstallException (CONFLICT) when its name or one of its types is taken by another plugin
+     */
+    public synchronized void add(LoadedPlugin loaded) throws PluginInstallException {
+        Snapshot current = snapshot;
+        LoadedPlugin existing = current.plugins().get(loaded.name());
+        if (existing != null) {
+            throw new PluginInstallException(PluginInstallException.Reason.CONFLICT, "plugin name '" + loaded.name()
+                    + "' is used by " + existing.location() + " and " + loaded.location());
+        }
+        List<String> clashes = new ArrayList<>();
+        Map<ComponentKind, Map<String, Provided<?>>> factories = copy(current.factories());
+        Plugin plugin = loaded.plugin();
+        Map<ComponentKind, List<Object>> byKind = new EnumMap<>(ComponentKind.class);
+        byKind.put(ComponentKind.SOURCE, list(plugin.sourceFactories()));
+        byKind.put(ComponentKind.ENGINE, list(plugin.engineFactories()));
+        byKind.put(ComponentKind.SINK, list(plugin.sinkFactories()));
+        byKind.put(ComponentKind.HOOK, list(plugin.sessionHookFactories()));
+        byKind.forEach((kind, list) -> {
+            for (Object factory : list) {
+                String name = factoryName(factory);
+                Provided<?> clash = factories.get(kind).putIfAbsent(name, new Provided<>(factory, loaded));
+                if (clash != null) {
+                    clashes.add(kind.singular() + " type '" + name + "' is provided by plugins '"
+                            + clash.plugin().name() + "' and '" + loaded.name() + "'");
+                }
+            }
+        });
+        if (!clashes.isEmpty()) {
+            throw new PluginInstallException(PluginInstallException.Reason.CONFLICT, String.join("; ", clashes));
+        }
+        Map<String, LoadedPlugin> plugins = new LinkedHashMap<>(current.plugins());
+        plugins.put(loaded.name(), loaded);
+        snapshot = new Snapshot(plugins, factories);
+    }
+
+    /** Removes a plugin and its types; returns it, or empty when there is none of that name. */
+    public synchronized Optional<LoadedPlugin> remove(String name) {
+        Snapshot current = snapshot;
+        LoadedPlugin removed = current.plugins().get(name);
+        if (removed == null) {
+            return Optional.empty();
+        }
+        Map<String, LoadedPlugin> plugins = new LinkedHashMap<>(current.plugins());
+        plugins.remove(name);
+        Map<ComponentKind, Map<String, Provided<?>>> factories = copy(current.factories());
+        factories.values().forEach(byType -> byType.values().removeIf(p -> p.plugin() == removed));
+        snapshot = new Snapshot(plugins, factories);
+        return Optional.of(removed);
     }
 
     public Collection<LoadedPlugin> plugins() {
-        return plugins.values();
+        return List.copyOf(snapshot.plugins().values());
     }
 
     public Optional<LoadedPlugin> plugin(String name) {
-        return Optional.ofNullable(plugins.get(name));
+        return Optional.ofNullable(snapshot.plugins().get(name));
     }
 
     /** The factory of the given kind and type, with its plugin. */
     @SuppressWarnings("unchecked")
     public <F> Optional<Provided<F>> factory(ComponentKind kind, String type) {
-        return Optional.ofNullable((Provided<F>) factories.get(kind).get(type));
+        return Optional.ofNullable((Provided<F>) snapshot.factories().get(kind).get(type));
     }
 
     /** Sorted type names of a kind, for messages such as "(available: file, microphone)". */
     public String available(ComponentKind kind) {
-        TreeSet<String> names = new TreeSet<>(factories.get(kind).keySet());
+        TreeSet<String> names = new TreeSet<>(snapshot.factories().get(kind).keySet());
         return names.isEmpty() ? "none installed" : String.join(", ", names);
+    }
+
+    /** Sorted plugin names with versions, for messages: "file 0.1.0, vosk 0.1.0". */
+    public String installed() {
+        TreeSet<String> names = new TreeSet<>();
+        snapshot.plugins().values().forEach(p -> names.add(p.name() + " " + p.version()));
+        return String.join(", ", names);
+    }
+
+    private static Map<ComponentKind, Map<String, Provided<?>>> emptyFactories() {
+        Map<ComponentKind, Map<String, Provided<?>>> factories = new EnumMap<>(ComponentKind.class);
+        for (ComponentKind kind : ComponentKind.values()) {
+            factories.put(kind, Map.of());
+        }
+        return factories;
+    }
+
+    private static Map<ComponentKind, Map<String, Provided<?>>> copy(Map<ComponentKind, Map<String, Provided<?>>> from) {
+        Map<ComponentKind, Map<String, Provided<?>>> copy = new EnumMap<>(ComponentKind.class);
+        from.forEach((kind, byType) -> copy.put(kind, new LinkedHashMap<>(byType)));
+        return copy;
     }
 
     private static List<Object> list(Iterable<?> iterable) {
         List<Object> list = new ArrayList<>();
         iterable.forEach(list::add);
         return list;
+    }
+
+    private static List<String> names(Iterable<?> factories) {
+        return list(factories).stream().map(PluginRegistry::factoryName).toList();
     }
 
     private static String factoryName(Object factory) {

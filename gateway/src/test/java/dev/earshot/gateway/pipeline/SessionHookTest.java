@@ -71,7 +71,7 @@ class SessionHookTest {
     void aThrowingHookFailsItsSessionWithAnErrorNamingTheHookAndOthersKeepRunning() throws Exception {
         Session refused = open(runtime.pipeline("refusing").orElseThrow());
         String reason = refused.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        assertEquals("hook 'refuser' sessionStarted failed: probe refuses test:hooks", reason);
+        assertEquals("plugin 'fake' hook 'refuser' sessionStarted failed: probe refuses test:hooks", reason);
         assertEquals(0, refused.framesDecoded());
         Session fine = open(runtime.pipeline("good").orElseThrow());
         assertEquals("ended", fine.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
@@ -84,8 +84,15 @@ class SessionHookTest {
         Session stuck = open(runtime.pipeline("stuck").orElseThrow());
         String reason = stuck.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
-        assertEquals("hook 'hanger' sessionStarted did not return within 2000 ms", reason);
+        assertEquals("plugin 'fake' hook 'hanger' sessionStarted did not return within 2000 ms", reason);
         assertTrue(millis < 8000, "cut off near the 2 s limit, took " + millis + " ms");
-        assertEquals(0, runtime.pipeline("stuck").orElseThrow().engine().openRecognizers());
+        Pipeline pipeline = runtime.pipeline("stuck").orElseThrow();
+        assertEquals(0, pipeline.engine().openRecognizers());
+        // A hook that overran may hold its thread for good: the pipeline using it fails, the plugin shows why.
+        assertEquals(Pipeline.State.FAILED, pipeline.state());
+        assertEquals("plugin 'fake' hook 'hanger' sessionStarted did not return within 2000 ms", pipeline.failure());
+        assertEquals(pipeline.failure(), runtime.plugins().plugin("fake").orElseThrow().failure());
+        Session fine = open(runtime.pipeline("good").orElseThrow());
+        assertEquals("ended", fine.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
     }
 }

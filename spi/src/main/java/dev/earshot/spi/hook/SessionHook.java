@@ -4,9 +4,11 @@ package dev.earshot.spi.hook;
  * Per-session lifecycle hooks, attached to a pipeline with {@code earshot.pipelines.<name>.hooks}.
  *
  * <p>Hooks run on a host worker thread (never an event loop), one call at a time per session, and each call is
- * bounded by the host's hook time limit ({@code earshot.hooks.timeout}, 5 s by default). A {@code sessionStarted}
- * that throws or overruns fails that session with an error naming the hook; a {@code sessionStopped} that does is
- * logged and counted. Either way other sessions and pipelines keep running.
+ * bounded by the host's hook time limit ({@code earshot.runtime.hook-timeout}, 5 s by default). A {@code sessionStarted}
+ * that throws refuses that session, with an error naming the plugin and the hook (this is how a hook refuses a
+ * session); a {@code sessionStopped} that throws is logged. A hook call that overruns the limit fails the pipelines
+ * that use the hook (their sessions are aborted, new ones refused until the pipeline is started again), because its
+ * thread may be stuck for good. Other pipelines keep running either way.
  */
 public interface SessionHook extends AutoCloseable {
 

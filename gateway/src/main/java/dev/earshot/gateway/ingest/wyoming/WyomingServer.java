@@ -111,8 +111,8 @@ public class WyomingServer {
         EarshotConfig.WyomingConfig wyoming = config.ingest().wyoming();
         JsonArray models = new JsonArray();
         Pipeline pipeline = runtime.pipeline(wyoming.pipeline()).orElse(null);
-        if (pipeline != null) {
-            EngineInstance engine = pipeline.engine();
+        EngineInstance engine = pipeline == null ? null : pipeline.engine();
+        if (engine != null) {
             String plugin = engine.spec().plugin() == null ? engine.spec().type() : engine.spec().plugin().name();
             String pluginVersion = engine.spec().plugin() == null ? version : engine.spec().plugin().version();
             models.add(new JsonObject()
