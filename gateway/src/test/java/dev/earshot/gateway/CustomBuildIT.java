@@ -38,13 +38,14 @@ class CustomBuildIT {
     void nativeSourcesOfACustomBuildIncludeTheChosenPluginAndItsServiceLoaderFile(@TempDir Path work) throws Exception {
         ExamplePluginIT.buildExample(work);
         run(work.resolve("keyword-alert"), work.resolve("install.log"), ExamplePluginIT.maven(), "-B", "-o", "-ntp",
-                "-q", "install", "-Dearshot.spi.jar=" + Path.of(System.getProperty("test.spi.jar")).toAbsolutePath());
+                "-q", "install", "-Dearshot.spi.jar=" + Path.of(System.getProperty("test.spi.jar")).toAbsolutePath(),
+                "-Dearshot.conformance.jar=" + Path.of(System.getProperty("test.conformance.jar")).toAbsolutePath());
 
         Path checkout = Path.of("..").toAbsolutePath().normalize();
         Path copy = work.resolve("earshot");
         Files.createDirectories(copy);
         Files.copy(checkout.resolve("pom.xml"), copy.resolve("pom.xml"));
-        for (String folder : List.of("bin", "spi", "plugins", "native-config", "gateway")) {
+        for (String folder : List.of("bin", "spi", "conformance", "plugins", "native-config", "gateway")) {
             ExamplePluginIT.copyTree(checkout.resolve(folder), copy.resolve(folder));
         }
         ProcessBuilder build = new ProcessBuilder(copy.resolve("bin/earshot-build").toString(), "-B", "-o", "-ntp", "-q",

@@ -48,7 +48,11 @@ class ExamplePluginIT {
         Path spiJar = Path.of(System.getProperty("test.spi.jar")).toAbsolutePath();
         assertTrue(Files.isRegularFile(spiJar), "the SPI jar of this build exists: " + spiJar);
         Path log = into.resolve("example-build.log");
-        Process build = new ProcessBuilder(maven(), "-B", "-o", "-ntp", "-q", "package", "-Dearshot.spi.jar=" + spiJar)
+        Path kitJar = Path.of(System.getProperty("test.conformance.jar")).toAbsolutePath();
+        assertTrue(Files.isRegularFile(kitJar), "the conformance kit's jar of this build exists: " + kitJar);
+        // The example's own build runs the conformance kit's contracts against its plugin and sink.
+        Process build = new ProcessBuilder(maven(), "-B", "-o", "-ntp", "-q", "package", "-Dearshot.spi.jar=" + spiJar,
+                "-Dearshot.conformance.jar=" + kitJar)
                 .directory(copy.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue(build.waitFor(5, TimeUnit.MINUTES), "the example builds within 5 min");
         assertEquals(0, build.exitValue(), "example build; log:\n" + Files.readString(log));
