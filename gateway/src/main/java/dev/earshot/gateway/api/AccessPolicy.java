@@ -50,6 +50,17 @@ public final class AccessPolicy {
                 + "is set; set earshot.api.token (EARSHOT_API_TOKEN) and send 'Authorization: Bearer <token>'");
     }
 
+    /**
+     * Ingest protocols on the HTTP port (WHIP): with a token configured, every call but reads needs the bearer token;
+     * without one they are open, as the other ingest endpoints are (a WHIP session resource is an unguessable URL).
+     */
+    public Decision decideIngest(String method, String authorization) {
+        if (token.isEmpty() || method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) {
+            return Decision.ALLOW;
+        }
+        return decide(method, "/api/ingest", null, authorization);
+    }
+
     static boolean isLoopback(String host) {
         if (host == null || host.isEmpty()) {
             return false;

@@ -63,14 +63,14 @@ final class Views {
      * (see {@link LevelMeter}; -100 is silence), null before the first frame.
      */
     record SessionView(String id, String pipeline, String origin, String format, String pacing, String startedAt,
-                       int queuedFrames, int queueCapacity, long droppedFrames, long framesDecoded,
+                       int queuedFrames, int queueCapacity, long framesReceived, long droppedFrames, long framesDecoded,
                        Double levelDbfs, Double peakDbfs, Map<String, String> attributes) {
         static SessionView of(Session session) {
             var info = session.info();
             LevelMeter level = session.level();
             return new SessionView(session.id(), info.pipeline(), info.origin(), info.format().toString(),
                     session.pacing().name().toLowerCase(), info.startedAt().toString(), session.queuedFrames(),
-                    session.queueCapacity(), session.droppedFrames(), session.framesDecoded(),
+                    session.queueCapacity(), session.framesReceived(), session.droppedFrames(), session.framesDecoded(),
                     tenths(level.rmsDbfs()), tenths(level.peakDbfs()), info.attributes());
         }
 

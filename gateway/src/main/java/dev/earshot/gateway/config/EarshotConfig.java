@@ -140,6 +140,43 @@ public interface EarshotConfig {
 
         /** The Wyoming speech-to-text server (Home Assistant). */
         WyomingConfig wyoming();
+
+        /** The WHIP endpoint (WebRTC-HTTP ingestion, RFC 9725) on the HTTP port: {@code /whip/<pipeline>}. */
+        WhipConfig whip();
+    }
+
+    interface WhipConfig {
+        /** Serve {@code /whip/<pipeline>} on the HTTP port. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** WHIP sessions open at once, over all pipelines; more get 503 with Retry-After. */
+        @WithDefault("8")
+        int maxSessions();
+
+        /** Largest SDP offer (and trickle-ICE fragment); larger ones get 413. */
+        @WithDefault("32K")
+        MemorySize maxOfferSize();
+
+        /** Time from the answer until ICE and DTLS are up; a session not connected by then ends. */
+        @WithDefault("15s")
+        Duration connectTimeout();
+
+        /** A connected session that receives no audio for this long ends. */
+        @WithDefault("30s")
+        Duration idleTimeout();
+
+        /**
+         * STUN/TURN servers for our ICE candidates, e.g. {@code stun:stun.example.org:3478}; none by default (host
+         * candidates only, enough on a LAN).
+         */
+        Optional<List<String>> iceServers();
+
+        /** Username for the TURN servers in {@code ice-servers}. */
+        Optional<String> iceUsername();
+
+        /** Password (credential) for the TURN servers in {@code ice-servers}. */
+        Optional<String> icePassword();
     }
 
     interface VoskConfig {

@@ -75,6 +75,8 @@ public final class Session implements AudioSession {
     private AudioConverter converter;
     private long audioNanos;
     private volatile long framesDecoded;
+    /** Frames the queue accepted from the producer (whether or not dropped later as the oldest). */
+    private final java.util.concurrent.atomic.LongAdder framesReceived = new java.util.concurrent.atomic.LongAdder();
     /** Frames and flush markers taken from the queue, in order: what {@link SessionListener#onDecoded} reports. */
     private long itemsTaken;
     private long itemsReported;
@@ -135,6 +137,11 @@ public final class Session implements AudioSession {
         return level;
     }
 
+    /** Frames the producer handed in and the queue accepted. */
+    public long framesReceived() {
+        return framesReceived.sum();
+    }
+
     public boolean isOpen() {
         return !closed.isDone();
     }
@@ -157,6 +164,7 @@ public final class Session implements AudioSession {
         }
         if (accepted) {
             pipeline.metrics().framesIn.increment();
+            framesReceived.increment();
             schedule();
         }
         return accepted;
@@ -174,6 +182,7 @@ public final class Session implements AudioSession {
         boolean accepted = queue.put(frame);
         if (accepted) {
             pipeline.metrics().framesIn.increment();
+            framesReceived.increment();
             schedule();
         }
         return accepted;

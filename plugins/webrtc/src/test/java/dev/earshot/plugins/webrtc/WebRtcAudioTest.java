@@ -1,0 +1,76 @@
+package dev.earshot.plugins.webrtc;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real webrtc-java with the headless audio device module: answering, rejecting, closing, releasing. */
+class WebRtcAudioTest {
+
+    private static final AudioPeer.Listener QUIET = new AudioPeer.Listener() {
+        @Override
+        public void onAudio(short[] samples, int count, int sampleRate) {
+        }
+
+        @Override
+        public void onEnded(String reason) {
+        }
+    };
+
+    @Test
+    void answersAnOpusOfferWithCandidatesAndReleasesEverythingOnClose() throws Exception {
+        WebRtcAudio webrtc = new WebRtcAudio(List.of(), Duration.ofSeconds(3));
+        try {
+            assertFalse(webrtc.started(), "nothing native before the first offer");
+            AudioPeer peer = webrtc.answer(OpusOfferTest.chromiumOffer(), QUIET).get(20, TimeUnit.SECONDS);
+            String answer = peer.answerSdp();
+            assertTrue(answer.startsWith("v=0"), answer);
+            assertTrue(answer.contains("a=rtpmap:111 opus/48000/2"), answer);
+            assertTrue(answer.contains("a=recvonly"), "we only receive: " + answer);
+            assertTrue(answer.contains("a=candidate:"), "the answer carries our candidates: " + answer);
+            assertTrue(answer.contains("a=fingerprint:"), answer);
+            assertEquals(1, webrtc.openPeers());
+            assertEquals(0, (int) peer.addCandidates("a=mid:0\r\n").get(5, TimeUnit.SECONDS));
+            peer.close();
+            peer.close();
+            awaitNoPeers(webrtc);
+            ExecutionException closed = assertThrows(ExecutionException.class, () -> peer.addCandidates("a=mid:0\r\n").get(5, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, closed.getCause());
+            assertTrue(webrtc.started());
+        } finally {
+            webrtc.close();
+        }
+        assertFalse(webrtc.started(), "disposed");
+        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.isAlive() && t.getName().equals("earshot-webrtc")),
+                "the control thread ended");
+    }
+
+    @Test
+    void anOfferThatWebRtcRejectsFailsWithItsReason() throws Exception {
+        try (WebRtcAudio webrtc = new WebRtcAudio(List.of(), Duration.ofSeconds(3))) {
+            String broken = OpusOfferTest.chromiumOffer().replace("a=fingerprint:sha-256 3C:4A", "a=fingerprint:sha-256 ZZ:4A");
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> webrtc.answer(broken, QUIET).get(20, TimeUnit.SECONDS));
+            assertInstanceOf(OpusOffer.InvalidOfferException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().startsWith("the offer was rejected: "), e.getCause().getMessage());
+            awaitNoPeers(webrtc);
+        }
+    }
+
+    private static void awaitNoPeers(WebRtcAudio webrtc) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (webrtc.openPeers() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, webrtc.openPeers(), "the native connection is released");
+    }
+}
