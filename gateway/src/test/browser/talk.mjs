@@ -24,7 +24,10 @@ const result = await withPage({ fakeAudio: fakeMic }, async page => {
   }
   // The fake microphone plays the file once, then silence: wait for the speech, then for the feed to settle.
   const deadline = Date.now() + (Number(seconds) + 20) * 1000;
-  await page.waitForTimeout(Number(seconds) * 1000);
+  // Mid-speech (the second clip is playing): partials and a live level meter; the README's picture.
+  await page.waitForTimeout(Number(seconds) * 600);
+  await page.screenshot({ path: screenshot.replace(/\.png$/, '-speaking.png'), fullPage: true });
+  await page.waitForTimeout(Number(seconds) * 400);
   let previous = '';
   while (Date.now() < deadline) {
     const now = await page.evaluate(() => [...document.querySelectorAll('#feed .line')].map(l => l.dataset.type + l.textContent).join('|'));
