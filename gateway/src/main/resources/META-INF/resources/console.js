@@ -70,6 +70,7 @@ function askToken(reason) {
     const onClose = () => done(dialog.returnValue === 'ok' && $('token-input').value.trim() ? $('token-input').value.trim() : null);
     dialog.addEventListener('close', onClose);
     $('token-cancel').onclick = () => dialog.close('cancel');
+    dialog.returnValue = '';
     dialog.showModal();
     $('token-input').focus();
   });
@@ -247,15 +248,32 @@ async function refreshStatus() {
   }
 }
 
+/** Reports the outcome of a start, stop or close above the pipelines (role=alert: screen readers read it). */
+function actionStatus(message, error) {
+  $('action-status').textContent = message;
+  $('action-status').classList.toggle('error', error);
+}
+
 async function pipelineAction(name, action) {
-  const response = await mutate('/api/pipelines/' + encodeURIComponent(name) + '/' + action, { method: 'POST' });
-  if (!response.ok) alert('Could not ' + action + ' pipeline ' + name + ': ' + await errorText(response));
+  actionStatus((action === 'stop' ? 'Stopping' : 'Starting') + ' pipeline ' + name + '…', false);
+  try {
+    const response = await mutate('/api/pipelines/' + encodeURIComponent(name) + '/' + action, { method: 'POST' });
+    if (response.ok) actionStatus('Pipeline ' + name + (action === 'stop' ? ' stopped.' : ' started.'), false);
+    else actionStatus('Could not ' + action + ' pipeline ' + name + ': ' + response.status + ' ' + await errorText(response), true);
+  } catch (e) {
+    actionStatus('Could not ' + action + ' pipeline ' + name + ': ' + e.message, true);
+  }
   refreshStatus();
 }
 
 async function closeSession(id) {
-  const response = await mutate('/api/sessions/' + encodeURIComponent(id), { method: 'DELETE' });
-  if (!response.ok && response.status !== 404) alert('Could not close session ' + id + ': ' + await errorText(response));
+  try {
+    const response = await mutate('/api/sessions/' + encodeURIComponent(id), { method: 'DELETE' });
+    if (response.ok || response.status === 404) actionStatus('Session ' + id + ' closed.', false);
+    else actionStatus('Could not close session ' + id + ': ' + response.status + ' ' + await errorText(response), true);
+  } catch (e) {
+    actionStatus('Could not close session ' + id + ': ' + e.message, true);
+  }
   refreshStatus();
 }
 
