@@ -224,19 +224,28 @@ function fillPipelineChoices(pipelines) {
 }
 
 let lastPluginsRefresh = 0;
+const shown = {};
+
+function changed(what, data) {
+  const json = JSON.stringify(data);
+  if (shown[what] === json) return false;
+  shown[what] = json;
+  return true;
+}
 
 async function refreshStatus() {
   try {
     const [pipelines, sessions] = await Promise.all([getJson('/api/pipelines'), getJson('/api/sessions')]);
-    if (pipelines.ok) {
+    // Redrawn only when something changed, so that keyboard focus and text selection survive idle refreshes.
+    if (pipelines.ok && changed('pipelines', pipelines.body)) {
       state.pipelines = pipelines.body;
       renderPipelines(pipelines.body);
       fillPipelineChoices(pipelines.body);
     }
-    if (sessions.ok) renderSessions(sessions.body);
+    if (sessions.ok && changed('sessions', [sessions.body, state.pipelines])) renderSessions(sessions.body);
     if (Date.now() - lastPluginsRefresh > PLUGINS_INTERVAL_MS) {
       const plugins = await getJson('/api/plugins');
-      if (plugins.ok) renderPlugins(plugins.body);
+      if (plugins.ok && changed('plugins', plugins.body)) renderPlugins(plugins.body);
       lastPluginsRefresh = Date.now();
     }
     await refreshHealth();
