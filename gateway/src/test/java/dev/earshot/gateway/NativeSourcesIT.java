@@ -41,11 +41,10 @@ class NativeSourcesIT {
     private static final Path SOURCES = Path.of("target/native-sources");
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
-     * Packages whose classes bind native code and must therefore be covered by the metadata. Add
-     * {@code dev.onvoid.webrtc.} when webrtc-java comes in (its JNI classes, in a {@code webrtc-java/} folder of
-     * native-config).
+     * Packages whose classes bind native code and must therefore be covered by the metadata: Vosk (JNA), webrtc-java
+     * (JNI; the {@code webrtc-java/} folder of native-config), and our own.
      */
-    private static final List<String> NATIVE_BINDINGS = List.of("org.vosk.", "dev.earshot.");
+    private static final List<String> NATIVE_BINDINGS = List.of("org.vosk.", "dev.onvoid.webrtc.", "dev.earshot.");
 
     private static List<String> args;
     private static Path runner;
@@ -112,6 +111,7 @@ class NativeSourcesIT {
                 .flatMap(a -> Arrays.stream(a.substring(a.indexOf('=') + 1).split(","))).toList();
         assertTrue(runTime.contains("com.sun.jna"), "JNA loads libjnidispatch when it initialises: " + imageArgs);
         assertTrue(runTime.contains("org.vosk"), "LibVosk binds libvosk when it initialises: " + imageArgs);
+        assertTrue(runTime.contains("dev.onvoid.webrtc"), "webrtc-java loads its JNI library when it initialises: " + imageArgs);
     }
 
     @Test
@@ -171,6 +171,8 @@ class NativeSourcesIT {
             }
         }
         assertTrue(checked.contains("org.vosk.LibVosk"), "the Vosk binding was found and checked: " + checked);
+        assertTrue(checked.contains("dev.onvoid.webrtc.PeerConnectionFactory") && checked.contains("dev.onvoid.webrtc.RTCPeerConnection"),
+                "the webrtc-java binding was found and checked: " + checked);
         assertTrue(registered("jni", "com.sun.jna.Native", "allDeclaredMethods"), "libjnidispatch calls back into com.sun.jna.Native");
     }
 
@@ -187,6 +189,13 @@ class NativeSourcesIT {
         }
         assertTrue(libraries.containsAll(List.of("com/sun/jna/linux-x86-64/libjnidispatch.so",
                 "com/sun/jna/linux-aarch64/libjnidispatch.so", "linux-x86-64/libvosk.so")), libraries.toString());
+        for (Path path : classPath) {
+            try (JarFile jar = new JarFile(path.toFile())) {
+                jar.stream().map(e -> e.getName()).filter(n -> n.startsWith("libwebrtc-java-") && n.endsWith(".so"))
+                        .forEach(libraries::add);
+            }
+        }
+        assertTrue(libraries.contains("libwebrtc-java-linux-x86_64.so"), "webrtc-java's JNI library: " + libraries);
         for (String library : libraries) {
             assertTrue(resourceIncluded(library), library + " is loaded from the class path: it must be an image resource");
         }
