@@ -309,7 +309,12 @@ class TranscriptList {
         el('span', { class: 'text' }));
       this.container.prepend(line);
       this.open.set(event.session, line);
-      while (this.container.children.length > FEED_MAX_LINES) this.container.lastChild.remove();
+      while (this.container.children.length > FEED_MAX_LINES) {
+        // The oldest line goes; a session that never got its final (aborted) goes with it.
+        const oldest = this.container.lastChild;
+        if (this.open.get(oldest.dataset.session) === oldest) this.open.delete(oldest.dataset.session);
+        oldest.remove();
+      }
     }
     line.classList.toggle('partial', event.type === 'partial');
     line.classList.toggle('final', event.type === 'final');
