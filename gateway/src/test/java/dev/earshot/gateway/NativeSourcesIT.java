@@ -199,7 +199,9 @@ class NativeSourcesIT {
         for (String library : libraries) {
             assertTrue(resourceIncluded(library), library + " is loaded from the class path: it must be an image resource");
         }
-        assertTrue(resourceIncluded("META-INF/resources/index.html"), "the web console");
+        for (String page : List.of("index.html", "console.js", "console.css")) {
+            assertTrue(resourceIncluded("META-INF/resources/" + page), "the web console: " + page);
+        }
         assertFalse(resourceIncluded("win32-x86-64/libvosk.dll"), "no libraries of other platforms in a Linux image");
     }
 

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.api;
 
+import dev.earshot.gateway.audio.LevelMeter;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;
 import dev.earshot.gateway.pipeline.SinkChannel;
@@ -63,14 +64,24 @@ final class Views {
                 health.status().name().toLowerCase(), health.detail().isEmpty() ? null : health.detail());
     }
 
+    /**
+     * An open session. {@code levelDbfs} / {@code peakDbfs}: RMS and peak level of the last frame taken for decoding
+     * (see {@link LevelMeter}; -100 is silence), null before the first frame.
+     */
     record SessionView(String id, String pipeline, String origin, String format, String pacing, String startedAt,
                        int queuedFrames, int queueCapacity, long framesReceived, long droppedFrames, long framesDecoded,
-                       Map<String, String> attributes) {
+                       Double levelDbfs, Double peakDbfs, Map<String, String> attributes) {
         static SessionView of(Session session) {
             var info = session.info();
+            LevelMeter level = session.level();
             return new SessionView(session.id(), info.pipeline(), info.origin(), info.format().toString(),
                     session.pacing().name().toLowerCase(), info.startedAt().toString(), session.queuedFrames(),
-                    session.queueCapacity(), session.framesReceived(), session.droppedFrames(), session.framesDecoded(), info.attributes());
+                    session.queueCapacity(), session.framesReceived(), session.droppedFrames(), session.framesDecoded(),
+                    tenths(level.rmsDbfs()), tenths(level.peakDbfs()), info.attributes());
+        }
+
+        private static Double tenths(double dbfs) {
+            return Double.isNaN(dbfs) ? null : Math.round(dbfs * 10) / 10.0;
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.earshot.gateway.pipeline;
 
 import dev.earshot.gateway.audio.AudioConverter;
+import dev.earshot.gateway.audio.LevelMeter;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.engine.Recognizer;
@@ -48,6 +49,8 @@ public final class Session implements AudioSession {
     private final SessionListener listener;
     private final FrameQueue queue;
     private final DecodeScheduler scheduler;
+    /** The level of the last frame taken for decoding (as it came in, before conversion). */
+    private final LevelMeter level = new LevelMeter();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
 
     /** 0 idle, 1 scheduled or running on the decode pool. */
@@ -127,6 +130,11 @@ public final class Session implements AudioSession {
 
     public long framesDecoded() {
         return framesDecoded;
+    }
+
+    /** Level of the last frame taken for decoding: peak and RMS dBFS, NaN before the first frame. */
+    public LevelMeter level() {
+        return level;
     }
 
     /** Frames the producer handed in and the queue accepted. */
@@ -324,6 +332,7 @@ public final class Session implements AudioSession {
                 reportProgress();
             } else {
                 itemsTaken++;
+                level.measure(frame);
                 decode(converter.convert(frame));
             }
         }

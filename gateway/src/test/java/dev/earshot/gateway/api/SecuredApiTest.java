@@ -14,10 +14,10 @@ import static io.restassured.RestAssured.when;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-/** With earshot.api.token set, every non-read API call needs the bearer token. */
+/** With earshot.api.token set, every non-read API call needs the bearer token. Public: the console test shares its profile. */
 @QuarkusTest
 @TestProfile(SecuredApiTest.WithToken.class)
-class SecuredApiTest {
+public class SecuredApiTest {
 
     public static final class WithToken implements QuarkusTestProfile {
         @Override

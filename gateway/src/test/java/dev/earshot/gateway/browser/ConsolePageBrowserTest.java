@@ -27,7 +27,7 @@ class ConsolePageBrowserTest {
         Path screenshot = BrowserScript.outputDirectory().resolve("console.png");
         Files.deleteIfExists(screenshot);
         BrowserScript.Result result = BrowserScript.run("open-page.mjs", Duration.ofSeconds(90), Map.of(),
-                console.toString(), "#pipelines tr", screenshot.toString());
+                console.toString(), "#pipelines [data-pipeline]", screenshot.toString());
         assertEquals(0, result.exitCode(), result.describe());
         JsonNode page = new ObjectMapper().readTree(result.lastLine());
         assertEquals("Earshot", page.get("title").asText());

@@ -274,6 +274,28 @@ class SessionLifecycleTest {
     }
 
     @Test
+    void reportsTheLevelOfTheLastFrameTakenForDecoding() throws Exception {
+        AudioFormat stereo48k = new AudioFormat(48000, 2);
+        Session session = pipeline.openSession(SessionRequest.of("test:level", stereo48k, Pacing.PACED));
+        assertTrue(Double.isNaN(session.level().rmsDbfs()), "no level before the first frame");
+        // A 1 kHz tone at a quarter of full scale on both channels: -12.0 dBFS peak, -15.1 dBFS RMS, as it came in.
+        short[] samples = new short[2 * 4800];
+        for (int i = 0; i < 4800; i++) {
+            short value = (short) Math.round(8192 * Math.sin(2 * Math.PI * 1000 * i / 48000.0));
+            samples[2 * i] = value;
+            samples[2 * i + 1] = value;
+        }
+        assertTrue(session.offer(AudioFrame.ofSamples(stereo48k, samples, samples.length, 0, Instant.now())));
+        awaitTrue(() -> !Double.isNaN(session.level().rmsDbfs()), "the frame was taken for decoding");
+        assertEquals(-12.04, session.level().peakDbfs(), 0.01);
+        assertEquals(-15.05, session.level().rmsDbfs(), 0.01);
+        assertTrue(session.offer(AudioFrame.ofSamples(stereo48k, new short[9600], 9600, 1, Instant.now())));
+        awaitTrue(() -> session.level().rmsDbfs() == dev.earshot.gateway.audio.LevelMeter.FLOOR_DBFS, "silence reads the floor");
+        session.end();
+        session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void refusesFramesOfAnotherFormatAndSessionsBeyondTheLimit() {
         Session session = pipeline.openSession(SessionRequest.of("test:format", FORMAT, Pacing.LIVE));
         AudioFormat other = new AudioFormat(8000, 1);
