@@ -138,7 +138,11 @@ function renderPipelines(pipelines) {
             text: running ? 'Stop' : 'Start', onclick: () => pipelineAction(p.name, running ? 'stop' : 'start') }))),
       el('div', { class: 'pairs' },
         pair('source', field('source', p.source, p.source || 'API and ingest only')),
-        pair('engine', field('engine.id', p.engine.id), ' ', el('small', {}, field('engine.inputFormat', p.engine.inputFormat))),
+        // A pipeline that has not started yet has no engine: its components are created when it starts.
+        p.engine ? pair('engine', field('engine.id', p.engine.id), ' ', el('small', {}, field('engine.inputFormat', p.engine.inputFormat)),
+          p.engine.health && p.engine.health !== 'up' ? el('span', {}, ' ', badge('engine.health', p.engine.health)) : null,
+          p.engine.healthDetail ? el('small', {}, ' ', field('engine.healthDetail', p.engine.healthDetail)) : null)
+          : pair('engine', el('small', { text: 'created when the pipeline starts' })),
         pair('sessions', field('sessions', p.sessions), ' / ', field('maxSessions', p.maxSessions)),
         pair('frame queue', field('frameQueue', p.frameQueue)),
         pair('real-time factor', field('realtimeFactor', p.realtimeFactor, p.realtimeFactor.toFixed(2))),
@@ -186,7 +190,7 @@ function renderSessions(sessions) {
       el('div', { class: 'pairs' },
         pair('pipeline', field('pipeline', s.pipeline)),
         pair('source', el('span', { text: p && p.source ? p.source : s.origin })),
-        pair('engine', el('span', { text: p ? p.engine.id : '?' })),
+        pair('engine', el('span', { text: p && p.engine ? p.engine.id : '?' })),
         pair('sinks', el('span', { text: p ? p.sinks.map(k => k.id).join(', ') || 'none' : '?' })),
         pair('level', el('span', { class: 'meter' },
           el('span', { class: 'bar', role: 'meter', 'aria-label': 'Audio level of session ' + s.id, 'aria-valuemin': '-60',

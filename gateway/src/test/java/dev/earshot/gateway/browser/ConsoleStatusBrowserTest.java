@@ -126,7 +126,10 @@ class ConsoleStatusBrowserTest {
             JsonNode shown = page.get(id);
             Set<String> fields = new TreeSet<>();
             shown.fieldNames().forEachRemaining(fields::add);
-            assertTrue(fields.containsAll(required), kind + " " + id + " shows " + fields + ", expected at least " + required);
+            // What the API reports as null is not there to show (a pipeline not started yet has no engine).
+            Set<String> shownByApi = new TreeSet<>(required);
+            shownByApi.removeIf(path -> item.path(path.split("\\.")[0]).isNull());
+            assertTrue(fields.containsAll(shownByApi), kind + " " + id + " shows " + fields + ", expected at least " + shownByApi);
             for (Iterator<Map.Entry<String, JsonNode>> it = shown.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = it.next();
                 JsonNode expected = at(item, field.getKey());

@@ -95,7 +95,11 @@ public class WhipEndpoint {
                 servers.add(new WebRtcAudio.IceServer(url.trim(), whip.iceUsername().orElse(null), whip.icePassword().orElse(null)));
             }
         }
-        webrtc = new WebRtcAudio(servers, Duration.ofSeconds(2));
+        if (whip.opusBitrate() < 6000 || whip.opusBitrate() > 510000) {
+            throw new IllegalArgumentException("earshot.ingest.whip.opus-bitrate=" + whip.opusBitrate()
+                    + " is out of range: Opus takes 6000 to 510000 bits/s (default 96000)");
+        }
+        webrtc = new WebRtcAudio(servers, Duration.ofSeconds(2), whip.opusBitrate());
         LOG.infof("WHIP endpoint on http://<http host>%s<pipeline> (max %d sessions)", PREFIX, whip.maxSessions());
     }
 

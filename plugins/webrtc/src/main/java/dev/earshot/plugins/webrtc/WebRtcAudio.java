@@ -24,6 +24,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
 
@@ -53,6 +55,7 @@ public final class WebRtcAudio implements AutoCloseable {
     private final Duration gatherTimeout;
     private final ScheduledThreadPoolExecutor control;
     private final Set<AudioPeer> peers = ConcurrentHashMap.newKeySet();
+    private final int opusBitrate;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     // Control thread only.
@@ -61,8 +64,11 @@ public final class WebRtcAudio implements AutoCloseable {
 
     /**
      * @param gatherTimeout how long an answer waits for our ICE candidates before it is sent with those it has
+     * @param opusBitrate   the Opus bitrate (bits/s) answers ask the publisher for ({@code maxaveragebitrate}), or 0
+     *                      to leave the publisher's default
      */
-    public WebRtcAudio(List<IceServer> iceServers, Duration gatherTimeout) {
+    public WebRtcAudio(List<IceServer> iceServers, Duration gatherTimeout, int opusBitrate) {
+        this.opusBitrate = opusBitrate;
         this.iceServers = List.copyOf(iceServers);
         this.gatherTimeout = requireNonNull(gatherTimeout, "gatherTimeout is null");
         this.control = new ScheduledThreadPoolExecutor(1, r -> {
@@ -139,7 +145,9 @@ public final class WebRtcAudio implements AutoCloseable {
                         fail(peer, result, new IllegalStateException("the peer was closed while answering"));
                         return null;
                     }
-                    current.setLocalDescription(description, new SetSessionDescriptionObserver() {
+                    RTCSessionDescription local = opusBitrate <= 0 ? description
+                            : new RTCSessionDescription(description.sdpType, withOpusBitrate(description.sdp, opusBitrate));
+                    current.setLocalDescription(local, new SetSessionDescriptionObserver() {
                         @Override
                         public void onSuccess() {
                             peer.gathered().orTimeout(gatherTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -175,6 +183,30 @@ public final class WebRtcAudio implements AutoCloseable {
         });
         return null;
     }
+
+    /**
+     * The SDP with {@code maxaveragebitrate=bitrate} in the Opus format parameters (added, or replacing the one there):
+     * in an answer it tells the publisher's encoder what to send.
+     */
+    static String withOpusBitrate(String sdp, int bitrate) {
+        Matcher rtpmap = OPUS_RTPMAP.matcher(sdp);
+        if (!rtpmap.find()) {
+            return sdp;
+        }
+        String payload = rtpmap.group(1);
+        Matcher fmtp = Pattern.compile("(?m)^a=fmtp:" + payload + " ([^\\r\\n]*)").matcher(sdp);
+        if (fmtp.find()) {
+            String parameters = fmtp.group(1).replaceAll(";?\\s*maxaveragebitrate=\\d+", "");
+            String updated = (parameters.isBlank() ? "" : parameters + ";") + "maxaveragebitrate=" + bitrate;
+            return sdp.substring(0, fmtp.start(1)) + updated + sdp.substring(fmtp.end(1));
+        }
+        int lineEnd = sdp.indexOf('\n', rtpmap.end());
+        int insertAt = lineEnd < 0 ? sdp.length() : lineEnd + 1;
+        return sdp.substring(0, insertAt) + "a=fmtp:" + payload + " maxaveragebitrate=" + bitrate + "\r\n"
+                + sdp.substring(insertAt);
+    }
+
+    private static final Pattern OPUS_RTPMAP = Pattern.compile("(?mi)^a=rtpmap:(\\d+) opus/48000");
 
     private void fail(AudioPeer peer, CompletableFuture<AudioPeer> result, Throwable error) {
         if (result.completeExceptionally(error)) {
