@@ -1,5 +1,6 @@
 package dev.earshot.plugins.vosk;
 
+import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.PluginException;
 
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ public final class ForkedEngineMain {
         byte[] pcm = Files.readAllBytes(Path.of(args[1]));
         Path home = Files.createTempDirectory("earshot-vosk-fork");
         for (int attempt = 0; attempt < 2; attempt++) {
-            try (VoskEngine engine = new VoskEngineFactory().create(FakeContext.engine(settings, home))) {
+            try (VoskEngine engine = new VoskEngineFactory().create(TestPluginContext.engine("vosk", settings, home))) {
                 Collector collector = new Collector();
                 try (VoskRecognizer recognizer = engine.createRecognizer(SpeechSamples.defaults(), collector)) {
                     SpeechSamples.decode(recognizer, pcm);

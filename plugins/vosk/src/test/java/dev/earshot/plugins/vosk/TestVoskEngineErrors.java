@@ -1,5 +1,6 @@
 package dev.earshot.plugins.vosk;
 
+import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.PluginException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +23,7 @@ class TestVoskEngineErrors {
 
     private PluginException createFails(Map<String, String> settings) {
         return assertThrows(PluginException.class,
-                () -> new VoskEngineFactory().create(FakeContext.engine(settings, folder)).close());
+                () -> new VoskEngineFactory().create(TestPluginContext.engine("vosk", settings, folder)).close());
     }
 
     private static void assertMentions(String message, String... parts) {

@@ -1,5 +1,6 @@
 package dev.earshot.plugins.vosk;
 
+import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.Plugin;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.engine.Recognizer;
@@ -44,7 +45,7 @@ class TestVoskPlugin {
         VoskPlugin plugin = loadPlugin();
         assertEquals(List.of(), StreamSupport.stream(plugin.sourceFactories().spliterator(), false).toList());
         assertEquals(List.of(), StreamSupport.stream(plugin.sinkFactories().spliterator(), false).toList());
-        FakeContext context = FakeContext.engine(Map.of("model", SpeechSamples.modelFolder().toString()), folder);
+        TestPluginContext context = TestPluginContext.engine("vosk", Map.of("model", SpeechSamples.modelFolder().toString()), folder);
 
         long started = System.nanoTime();
         SpeechEngine engine = engineFactory(plugin).create(context);
@@ -70,14 +71,14 @@ class TestVoskPlugin {
     }
 
     /** The build unpacks the model into target/model/en-us: target/ is a gateway home with the bundled model. */
-    private FakeContext contextWithHomeAtTarget(Map<String, String> settings) {
+    private TestPluginContext contextWithHomeAtTarget(Map<String, String> settings) {
         Path home = SpeechSamples.modelFolder().getParent().getParent();
-        return new FakeContext("vosk", settings, home, folder.resolve("data"));
+        return TestPluginContext.engine("vosk", settings, home);
     }
 
     @Test
     void readsEveryOption() throws Exception {
-        FakeContext context = contextWithHomeAtTarget(Map.of(
+        TestPluginContext context = contextWithHomeAtTarget(Map.of(
                 "model", "model/../model/en-us", // relative: resolved against the gateway home
                 "sample-rate", "8000",
                 "log-level", "-2"));

@@ -1,5 +1,6 @@
 package dev.earshot.plugins.vosk;
 
+import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.engine.RecognizerOptions;
@@ -53,7 +54,7 @@ class TestVoskRecognizer {
     @BeforeAll
     static void loadEngine() throws Exception {
         engine = new VoskEngineFactory().create(
-                FakeContext.engine(Map.of("model", SpeechSamples.modelFolder().toString()), folder));
+                TestPluginContext.engine("vosk", Map.of("model", SpeechSamples.modelFolder().toString()), folder));
         goForward = SpeechSamples.goForward();
         librivox = SpeechSamples.librivox();
     }
