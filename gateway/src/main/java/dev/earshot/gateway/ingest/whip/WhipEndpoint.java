@@ -344,7 +344,7 @@ public class WhipEndpoint {
 
     /**
      * Reads a UTF-8 text body of at most {@code max} bytes; {@code then} gets it, or null after 413/400 was sent.
-     * The connection of an oversized body is closed once the answer is written, so the rest is never read.
+     * The rest of an oversized body is read and dropped (bounded) before its connection is closed.
      */
     private void readBody(RoutingContext ctx, long max, String what, Consumer<String> then) {
         HttpServerRequest request = ctx.request();
@@ -404,9 +404,37 @@ public class WhipEndpoint {
         if (response.ended() || response.closed()) {
             return;
         }
+        // Connection: close, so that the client does not send another request on a connection about to be closed.
         response.setStatusCode(413).putHeader("Content-Type", "text/plain; charset=utf-8").putHeader("Connection", "close")
-                .end("the " + what + " is larger than " + max + " bytes (earshot.ingest.whip.max-offer-size)\n")
-                .onComplete(v -> ctx.request().connection().close());
+                .end("the " + what + " is larger than " + max + " bytes (earshot.ingest.whip.max-offer-size)\n");
+        drainThenClose(ctx);
+    }
+
+    /** How much of a refused body is read and dropped before its connection is closed anyway. */
+    private static final long DRAIN_LIMIT = 1024 * 1024;
+
+    /**
+     * Reads and drops the rest of a refused body (at most {@link #DRAIN_LIMIT} bytes, for at most 5 s), then closes
+     * the connection. Closing while the client is still sending would make the TCP stack reset the connection, and
+     * the client would lose the 413 it was sent.
+     */
+    private static void drainThenClose(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        long[] dropped = {0};
+        long timer = ctx.vertx().setTimer(5000, id -> request.connection().close());
+        request.handler(chunk -> {
+            dropped[0] += chunk.length();
+            if (dropped[0] > DRAIN_LIMIT) {
+                ctx.vertx().cancelTimer(timer);
+                request.connection().close();
+            }
+        });
+        request.endHandler(v -> {
+            ctx.vertx().cancelTimer(timer);
+            request.connection().close();
+        });
+        request.exceptionHandler(e -> ctx.vertx().cancelTimer(timer));
+        request.resume();
     }
 
     private static void error(RoutingContext ctx, int status, String message, Map<String, String> headers) {
