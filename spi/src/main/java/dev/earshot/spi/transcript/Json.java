@@ -2,13 +2,17 @@ package dev.earshot.spi.transcript;
 
 import java.util.List;
 
-/** The few JSON writing rules {@link TranscriptEvent#toJson()} needs; keeps the SPI free of dependencies. */
-final class Json {
+/**
+ * The few JSON writing rules {@link TranscriptEvent#toJson()} needs; keeps the SPI free of dependencies. Its string
+ * writer is public for plugins that write small JSON documents without a library (e.g. the Wyoming engines).
+ */
+public final class Json {
 
     private Json() {
     }
 
-    static void string(StringBuilder out, String value) {
+    /** Appends {@code value} as a JSON string literal: quoted, with quotes, backslashes and control characters escaped. */
+    public static void string(StringBuilder out, String value) {
         out.append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

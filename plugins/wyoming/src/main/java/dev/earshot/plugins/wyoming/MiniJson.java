@@ -1,5 +1,7 @@
 package dev.earshot.plugins.wyoming;
 
+import dev.earshot.spi.transcript.Json;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -215,7 +217,7 @@ final class MiniJson {
         if (value == null) {
             out.append("null");
         } else if (value instanceof String s) {
-            string(out, s);
+            Json.string(out, s);
         } else if (value instanceof Number || value instanceof Boolean) {
             out.append(value);
         } else if (value instanceof Map<?, ?> map) {
@@ -226,7 +228,7 @@ final class MiniJson {
                     out.append(',');
                 }
                 first = false;
-                string(out, String.valueOf(entry.getKey()));
+                Json.string(out, String.valueOf(entry.getKey()));
                 out.append(':');
                 write(out, entry.getValue());
             }
@@ -243,27 +245,5 @@ final class MiniJson {
         } else {
             throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
         }
-    }
-
-    private static void string(StringBuilder out, String value) {
-        out.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 }
