@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -84,28 +83,7 @@ public abstract class CaptureSourceContract {
         RecordingSourceContext context = new RecordingSourceContext(queueCapacity());
         CaptureSource source = started(context);
         awaitFrames(context, 1, startLimit());
-        int threads = 4;
-        CyclicBarrier together = new CyclicBarrier(threads);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Watchdog.run(Duration.ofSeconds(30), "close from " + threads + " threads", () -> {
-            List<Thread> closers = new ArrayList<>();
-            for (int i = 0; i < threads; i++) {
-                Thread closer = new Thread(() -> {
-                    try {
-                        together.await();
-                        source.close();
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    }
-                });
-                closers.add(closer);
-                closer.start();
-            }
-            for (Thread closer : closers) {
-                closer.join();
-            }
-        });
-        assertNull(failure.get(), () -> "close() from several threads failed: " + failure.get());
+        Watchdog.closeFromThreads(source, 4, Duration.ofSeconds(30));
         context.forbidCalls();
         source.close();
         Thread.sleep(300);

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -130,28 +129,7 @@ public abstract class SpeechEngineContract {
         for (AudioFrame frame : frames.subList(0, frames.size() / 2)) {
             recognizer.accept(frame);
         }
-        int threads = 4;
-        CyclicBarrier together = new CyclicBarrier(threads);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Watchdog.run(stepLimit(), "close from " + threads + " threads", () -> {
-            List<Thread> closers = new ArrayList<>();
-            for (int i = 0; i < threads; i++) {
-                Thread closer = new Thread(() -> {
-                    try {
-                        together.await();
-                        recognizer.close();
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    }
-                });
-                closers.add(closer);
-                closer.start();
-            }
-            for (Thread closer : closers) {
-                closer.join();
-            }
-        });
-        assertNull(failure.get(), () -> "close() from several threads failed: " + failure.get());
+        Watchdog.closeFromThreads(recognizer, 4, stepLimit());
         Watchdog.run(stepLimit(), "close again", recognizer::close);
     }
 
@@ -235,17 +213,7 @@ public abstract class SpeechEngineContract {
         Recognizer recognizer = engine.createRecognizer(options(engine.inputFormat(), "engine-close"), hypothesis -> { });
         recognizer.close();
         SpeechEngine closing = engine;
-        Watchdog.run(stepLimit(), "engine close from 3 threads", () -> {
-            List<Thread> closers = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                Thread closer = new Thread(closing::close);
-                closers.add(closer);
-                closer.start();
-            }
-            for (Thread closer : closers) {
-                closer.join();
-            }
-        });
+        Watchdog.closeFromThreads(closing, 3, stepLimit());
         closing.close();
         engine = null;
     }

@@ -3,11 +3,15 @@ package dev.earshot.conformance;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -44,6 +48,36 @@ public final class Watchdog {
             step.run();
             return null;
         });
+    }
+
+    /**
+     * Calls {@code target.close()} from {@code threads} threads released together, within {@code limit} (a thread
+     * dump on a hang), and fails the test if any of the calls threw.
+     */
+    public static void closeFromThreads(AutoCloseable target, int threads, Duration limit) throws Exception {
+        CyclicBarrier together = new CyclicBarrier(threads);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        run(limit, "close from " + threads + " threads", () -> {
+            List<Thread> closers = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                Thread closer = new Thread(() -> {
+                    try {
+                        together.await();
+                        target.close();
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+                closers.add(closer);
+                closer.start();
+            }
+            for (Thread closer : closers) {
+                closer.join();
+            }
+        });
+        if (failure.get() != null) {
+            fail("close() from several threads failed: " + failure.get(), failure.get());
+        }
     }
 
     @FunctionalInterface
