@@ -1,8 +1,7 @@
 package dev.earshot.plugins.mqtt;
 
+import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.Plugin;
-import dev.earshot.spi.PluginConfig;
-import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.sink.TranscriptSinkFactory;
 import io.vertx.core.Vertx;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.ServiceLoader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,8 +51,9 @@ class MqttSinkFactoryTest {
     private String error(Map<String, String> options, boolean withVertx) {
         Map<String, String> all = new HashMap<>(Map.of("url", "mqtt://127.0.0.1:1"));
         all.putAll(options);
-        PluginException e = assertThrows(PluginException.class, () -> factory().create(new Context(
-                new PluginConfig("earshot.sinks.broker", all), home, withVertx ? vertx : null)));
+        PluginException e = assertThrows(PluginException.class, () -> factory().create(withVertx
+                ? TestPluginContext.sink("broker", all, home).withService(Vertx.class, vertx)
+                : TestPluginContext.sink("broker", all, home)));
         return e.getMessage();
     }
 
@@ -90,32 +89,5 @@ class MqttSinkFactoryTest {
         TopicTemplate template = TopicTemplate.parse("k", "earshot/{device}/{pipeline}/transcript", MqttSinkFactory.TOPIC_PLACEHOLDERS);
         assertEquals("earshot/pi_4/kitchen_/transcript",
                 template.render(Map.of("device", "pi/4", "pipeline", "kitchen#")));
-    }
-
-    private record Context(PluginConfig config, Path home, Vertx vertx) implements PluginContext {
-        @Override
-        public String instanceName() {
-            return "broker";
-        }
-
-        @Override
-        public Path resolvePath(String path) {
-            return home.resolve(path);
-        }
-
-        @Override
-        public Path dataDirectory() {
-            return home;
-        }
-
-        @Override
-        public System.Logger logger() {
-            return System.getLogger("mqtt-test");
-        }
-
-        @Override
-        public <T> Optional<T> hostService(Class<T> type) {
-            return vertx != null && type.isInstance(vertx) ? Optional.of(type.cast(vertx)) : Optional.empty();
-        }
     }
 }

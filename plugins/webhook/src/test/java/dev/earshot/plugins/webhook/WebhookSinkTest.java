@@ -1,9 +1,8 @@
 package dev.earshot.plugins.webhook;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.Plugin;
-import dev.earshot.spi.PluginConfig;
-import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.sink.DeliveryException;
 import dev.earshot.spi.sink.TranscriptSink;
@@ -95,7 +94,7 @@ class WebhookSinkTest {
             }
         }
         assertTrue(factory != null, "the webhook sink is found through ServiceLoader");
-        Context context = new Context(new PluginConfig("earshot.sinks.hook", options), home);
+        TestPluginContext context = TestPluginContext.sink("hook", options, home);
         TranscriptSink sink = factory.create(context);
         assertEquals(java.util.Set.of(), context.config().unreadKeys(), "every option read");
         return sink;
@@ -165,27 +164,5 @@ class WebhookSinkTest {
         assertTrue(header.getMessage().startsWith("earshot.sinks.hook.headers.Content-Type:"), header.getMessage());
         PluginException timeout = assertThrows(PluginException.class, () -> create(Map.of("url", url(), "timeout", "soon")));
         assertTrue(timeout.getMessage().startsWith("earshot.sinks.hook.timeout: 'soon' is not valid"), timeout.getMessage());
-    }
-
-    private record Context(PluginConfig config, Path home) implements PluginContext {
-        @Override
-        public String instanceName() {
-            return "hook";
-        }
-
-        @Override
-        public Path resolvePath(String path) {
-            return home.resolve(path);
-        }
-
-        @Override
-        public Path dataDirectory() {
-            return home;
-        }
-
-        @Override
-        public System.Logger logger() {
-            return System.getLogger("webhook-test");
-        }
     }
 }
