@@ -15,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -91,7 +90,7 @@ class IngestFuzzTest {
             voskCase(i, random); // warm-up: event loops, client threads and classes exist before the baseline
         }
         awaitIdle();
-        long[] baseline = measure();
+        long[] baseline = JvmBaseline.measure();
 
         Map<String, String> references = SpeechFixtures.librivoxReferences();
         List<String> args = new ArrayList<>(List.of("ws://127.0.0.1:" + vosk.port() + "/", "lockstep", "8000",
@@ -114,14 +113,14 @@ class IngestFuzzTest {
         String reference = String.join(" ", references.values());
         int errors = SpeechFixtures.wordErrors(reference, text);
         awaitIdle();
-        long[] after = measure();
+        long[] after = JvmBaseline.measure();
         System.out.printf("vosk fuzz: %d malformed inputs in %.1f s, %d of them while the valid session ran; valid session "
                         + "%d errors in %d words; threads %d -> %d, heap after GC %.1f -> %.1f MiB%n", CASES, fuzzSeconds,
                 overlapping, errors, SpeechFixtures.words(reference), baseline[0], after[0], baseline[1] / 1048576.0,
                 after[1] / 1048576.0);
         assertTrue(overlapping > 0, "the valid session ran during the fuzzing");
         assertTrue(100.0 * errors / SpeechFixtures.words(reference) <= 10.0, "valid session transcript: " + text);
-        assertBaseline(baseline, after);
+        JvmBaseline.assertBack(baseline, after);
     }
 
     private void voskCase(int i, Random random) throws Exception {
@@ -250,7 +249,7 @@ class IngestFuzzTest {
             wyomingCase(i, random);
         }
         awaitIdle();
-        long[] baseline = measure();
+        long[] baseline = JvmBaseline.measure();
 
         Map<String, String> references = SpeechFixtures.librivoxReferences();
         List<String> args = new ArrayList<>(List.of("127.0.0.1", String.valueOf(wyoming.port()), "en"));
@@ -271,7 +270,7 @@ class IngestFuzzTest {
         String reference = String.join(" ", references.values());
         int errors = SpeechFixtures.wordErrors(reference, text);
         awaitIdle();
-        long[] after = measure();
+        long[] after = JvmBaseline.measure();
         System.out.printf("wyoming fuzz: %d malformed inputs in %.1f s, %d of them while the valid session ran; valid "
                         + "session %d errors in %d words; threads %d -> %d, heap after GC %.1f -> %.1f MiB%n", CASES,
                 fuzzSeconds, overlapping, errors, SpeechFixtures.words(reference), baseline[0], after[0],
@@ -279,7 +278,7 @@ class IngestFuzzTest {
         assertEquals(references.size(), texts.size(), "every request of the valid session answered");
         assertTrue(overlapping > 0, "the valid session ran during the fuzzing");
         assertTrue(100.0 * errors / SpeechFixtures.words(reference) <= 10.0, "valid session transcript: " + text);
-        assertBaseline(baseline, after);
+        JvmBaseline.assertBack(baseline, after);
     }
 
     private void wyomingCase(int i, Random random) throws Exception {
@@ -413,28 +412,6 @@ class IngestFuzzTest {
         awaitTrue(() -> vosk.connections() == 0 && wyoming.connections() == 0
                         && gateway.runtime().pipelines().stream().allMatch(p -> p.sessionCount() == 0),
                 "connections and sessions closed");
-    }
-
-    /** Threads and heap used after GC. */
-    private static long[] measure() throws InterruptedException {
-        long used = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(100);
-            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        }
-        return new long[]{ManagementFactory.getThreadMXBean().getThreadCount(), used};
-    }
-
-    private static void assertBaseline(long[] baseline, long[] after) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (after[0] > baseline[0] + 2 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            after = measure();
-        }
-        assertTrue(after[0] <= baseline[0] + 2, "threads back to baseline " + baseline[0] + ": " + after[0]);
-        assertTrue(after[1] <= baseline[1] + 32L * 1024 * 1024, "heap after GC back near baseline "
-                + baseline[1] / 1048576 + " MiB: " + after[1] / 1048576 + " MiB");
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {

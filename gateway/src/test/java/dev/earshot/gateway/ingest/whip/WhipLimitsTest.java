@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.earshot.gateway.Gateway;
 import dev.earshot.gateway.SpeechFixtures;
 import dev.earshot.gateway.browser.BrowserScript;
+import dev.earshot.gateway.ingest.JvmBaseline;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -186,7 +186,7 @@ class WhipLimitsTest {
                 base() + "/whip/default", shortWav.toAbsolutePath().toString(), "1000", TOKEN);
         assertEquals(0, warmUp.exitCode(), warmUp.describe());
         awaitIdle();
-        long[] baseline = measure();
+        long[] baseline = JvmBaseline.measure();
 
         Path wav = SpeechFixtures.sox("whip-fuzz-speech.wav", SpeechFixtures.LIBRIVOX.resolve(clips.get(0)).toString(),
                 SpeechFixtures.LIBRIVOX.resolve(clips.get(1)).toString(), "OUT", "pad", "2", "1");
@@ -222,7 +222,7 @@ class WhipLimitsTest {
         subscription.close();
         String text = finalsOf(session);
         int errors = SpeechFixtures.wordErrors(reference, text);
-        long[] after = measure();
+        long[] after = JvmBaseline.measure();
         System.out.printf("WHIP fuzz: 200 malformed inputs in %.1f s, %d while Chromium published; valid session %d errors "
                         + "in %d words; threads %d -> %d, heap after GC %.1f -> %.1f MiB%n", fuzzSeconds, overlapping, errors,
                 SpeechFixtures.words(reference), baseline[0], after[0], baseline[1] / 1048576.0, after[1] / 1048576.0);
@@ -232,14 +232,7 @@ class WhipLimitsTest {
         // gateway process). Observed: 0 errors alone, 2-4 in full builds.
         assertTrue(errors <= 6, "valid session transcript (" + errors + " errors): " + text);
         assertEquals(0, whip.webrtc().openPeers(), "every peer connection released");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (after[0] > baseline[0] + 2 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            after = measure();
-        }
-        assertTrue(after[0] <= baseline[0] + 2, "threads back to baseline " + baseline[0] + ": " + after[0]);
-        assertTrue(after[1] <= baseline[1] + 32L * 1024 * 1024, "heap back near baseline " + baseline[1] / 1048576 + " MiB: "
-                + after[1] / 1048576 + " MiB");
+        JvmBaseline.assertBack(baseline, after);
     }
 
     /** The session's finals as they went to the sinks and the live stream (the transcript bus). */
@@ -290,16 +283,6 @@ class WhipLimitsTest {
     private void awaitIdle() throws InterruptedException {
         awaitTrue(() -> whip.sessions() == 0 && whip.webrtc().openPeers() == 0
                 && gateway.runtime().pipelines().stream().allMatch(p -> p.sessionCount() == 0), "sessions closed");
-    }
-
-    private static long[] measure() throws InterruptedException {
-        long used = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(100);
-            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        }
-        return new long[]{ManagementFactory.getThreadMXBean().getThreadCount(), used};
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
