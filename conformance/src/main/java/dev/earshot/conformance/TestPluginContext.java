@@ -21,8 +21,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * A {@link PluginContext} as the gateway makes one, without the gateway: settings under
  * {@code earshot.<section>.<instance>.*} from a map, relative paths resolved against a home folder, a data folder
- * created on first use, a logger that keeps the last {@value #KEPT_LOG_LINES} lines it was given (and passes them on
- * to the platform logger), and optional host services.
+ * created on first use, a logger that keeps the last {@value #KEPT_LOG_LINES} records it was given (and passes them
+ * on to the platform logger), and optional host services.
  */
 public final class TestPluginContext implements PluginContext {
 
@@ -113,37 +113,49 @@ public final class TestPluginContext implements PluginContext {
         return Optional.ofNullable(services.get(type)).map(type::cast);
     }
 
-    /** A logger that remembers its last lines (bounded) and passes every line on. */
+    /** A logger that remembers its last {@value #KEPT_LOG_LINES} records (any level) and passes every record on. */
     public static final class RecordingLogger implements System.Logger {
 
+        /** One record as the plugin logged it: the message formatted, the throwable if one was given. */
+        public record Entry(Level level, String message, Throwable thrown) {
+        }
+
         private final System.Logger delegate;
-        private final Deque<String> lines = new ArrayDeque<>();
+        private final Deque<Entry> entries = new ArrayDeque<>();
 
         RecordingLogger(System.Logger delegate) {
             this.delegate = delegate;
         }
 
-        /** The last lines logged at INFO or above, as "LEVEL message". */
+        /** The last records, oldest first. */
+        public synchronized List<Entry> entries() {
+            return List.copyOf(entries);
+        }
+
+        /** The last records logged at exactly {@code level}, oldest first. */
+        public synchronized List<Entry> entries(Level level) {
+            return entries.stream().filter(entry -> entry.level() == level).toList();
+        }
+
+        /** The last records logged at INFO or above, as "LEVEL message" (": throwable" appended when one was given). */
         public synchronized List<String> lines() {
-            return List.copyOf(lines);
+            return entries.stream()
+                    .filter(entry -> entry.level().getSeverity() >= Level.INFO.getSeverity())
+                    .map(entry -> entry.level().name() + " " + entry.message() + (entry.thrown() == null ? "" : ": " + entry.thrown()))
+                    .toList();
         }
 
-        /** Whether a line logged at {@code level} or above contains {@code text}. */
+        /** Whether a record logged at {@code level} or above contains {@code text} in its message. */
         public synchronized boolean logged(Level level, String text) {
-            return lines.stream().anyMatch(line -> {
-                Level lineLevel = Level.valueOf(line.substring(0, line.indexOf(' ')));
-                return lineLevel.getSeverity() >= level.getSeverity() && line.contains(text);
-            });
+            return entries.stream().anyMatch(entry ->
+                    entry.level().getSeverity() >= level.getSeverity() && entry.message().contains(text));
         }
 
-        private synchronized void remember(Level level, String message) {
-            if (level.getSeverity() < Level.INFO.getSeverity()) {
-                return;
+        private synchronized void remember(Level level, String message, Throwable thrown) {
+            if (entries.size() == KEPT_LOG_LINES) {
+                entries.removeFirst();
             }
-            if (lines.size() == KEPT_LOG_LINES) {
-                lines.removeFirst();
-            }
-            lines.addLast(level.name() + " " + message);
+            entries.addLast(new Entry(level, message, thrown));
         }
 
         @Override
@@ -158,21 +170,21 @@ public final class TestPluginContext implements PluginContext {
 
         @Override
         public void log(Level level, ResourceBundle bundle, String message, Throwable thrown) {
-            remember(level, thrown == null ? message : message + ": " + thrown);
+            remember(level, message, thrown);
             delegate.log(level, bundle, message, thrown);
         }
 
         @Override
         public void log(Level level, ResourceBundle bundle, String format, Object... params) {
             String message = params == null || params.length == 0 ? format : MessageFormat.format(format, params);
-            remember(level, message);
+            remember(level, message, null);
             delegate.log(level, bundle, message);
         }
 
         @Override
         public void log(Level level, Supplier<String> supplier) {
             String message = supplier.get();
-            remember(level, message);
+            remember(level, message, null);
             delegate.log(level, message);
         }
     }

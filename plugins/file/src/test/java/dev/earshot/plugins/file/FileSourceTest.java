@@ -1,5 +1,6 @@
 package dev.earshot.plugins.file;
 
+import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.Wav;
@@ -278,7 +279,7 @@ class FileSourceTest {
         Path wav = home.resolve("shrinking.wav");
         Files.write(wav, concat(Wav.header(AudioFormat.SPEECH_16K, data.length), data));
         FakeSourceContext sessions = new FakeSourceContext(FakeSession::hold);
-        FakePluginContext context = FakePluginContext.source("shrinking", Map.of("path", wav.toString()), home);
+        TestPluginContext context = TestPluginContext.source("shrinking", Map.of("path", wav.toString()), home);
         CaptureSource source = new FileSourceFactory().create(context);
         source.start(sessions);
         FakeSession session = sessions.only();
@@ -291,7 +292,7 @@ class FileSourceTest {
 
         assertEquals(1, session.closes.get());
         assertEquals(0, session.ends.get());
-        List<RecordingLogger.Entry> errors = context.logger().entries(System.Logger.Level.ERROR);
+        List<TestPluginContext.RecordingLogger.Entry> errors = context.logger().entries(System.Logger.Level.ERROR);
         assertEquals(1, errors.size(), context.logger().entries().toString());
         assertTrue(errors.get(0).message().contains(wav.toString()), errors.get(0).message());
         assertTrue(errors.get(0).message().contains("truncated WAV"), errors.get(0).message());
@@ -356,10 +357,10 @@ class FileSourceTest {
     void readsEveryOptionAndWarnsAboutRawOptionsOnAWav() throws Exception {
         Map<String, String> options = new HashMap<>(Map.of("path", LIBRIVOX_WAV.toString(), "format", "auto",
                 "sample-rate", "8000", "channels", "2", "frame", "250ms", "realtime", "false"));
-        FakePluginContext context = FakePluginContext.source("all-options", options, home);
+        TestPluginContext context = TestPluginContext.source("all-options", options, home);
         CaptureSource source = new FileSourceFactory().create(context);
         assertEquals(List.of(), List.copyOf(context.config().unreadKeys()));
-        List<RecordingLogger.Entry> warnings = context.logger().entries(System.Logger.Level.WARNING);
+        List<TestPluginContext.RecordingLogger.Entry> warnings = context.logger().entries(System.Logger.Level.WARNING);
         assertEquals(1, warnings.size());
         assertTrue(warnings.get(0).message().contains("earshot.sources.all-options.sample-rate"), warnings.get(0).message());
         source.close();
@@ -368,7 +369,7 @@ class FileSourceTest {
     // ---------------------------------------------------------------- helpers
 
     private CaptureSource create(String name, Map<String, String> options) {
-        return new FileSourceFactory().create(FakePluginContext.source(name, options, home));
+        return new FileSourceFactory().create(TestPluginContext.source(name, options, home));
     }
 
     private void assertInvalid(String messageStart, Map<String, String> options) {

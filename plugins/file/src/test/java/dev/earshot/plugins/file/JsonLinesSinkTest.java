@@ -1,5 +1,6 @@
 package dev.earshot.plugins.file;
 
+import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.transcript.TranscriptEvent;
@@ -196,7 +197,7 @@ class JsonLinesSinkTest {
 
     @Test
     void readsEveryOption() {
-        FakePluginContext context = FakePluginContext.sink("out", Map.of("path", "o.jsonl", "max-bytes", "1M",
+        TestPluginContext context = TestPluginContext.sink("out", Map.of("path", "o.jsonl", "max-bytes", "1M",
                 "max-files", "3", "partials", "false"), home);
         new JsonLinesSinkFactory().create(context);
         assertTrue(context.config().unreadKeys().isEmpty(), context.config().unreadKeys().toString());
@@ -205,7 +206,7 @@ class JsonLinesSinkTest {
     // ---------------------------------------------------------------- helpers
 
     private TranscriptSink create(Map<String, String> options) {
-        return new JsonLinesSinkFactory().create(FakePluginContext.sink("out", options, home));
+        return new JsonLinesSinkFactory().create(TestPluginContext.sink("out", options, home));
     }
 
     private void assertInvalid(String messageStart, Map<String, String> options) {

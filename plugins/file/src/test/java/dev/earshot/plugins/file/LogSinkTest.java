@@ -1,5 +1,6 @@
 package dev.earshot.plugins.file;
 
+import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import org.junit.jupiter.api.Test;
@@ -26,26 +27,26 @@ class LogSinkTest {
 
     @Test
     void logsFinalsAtInfo() throws Exception {
-        FakePluginContext context = FakePluginContext.sink("console", Map.of(), home);
+        TestPluginContext context = TestPluginContext.sink("console", Map.of(), home);
         try (TranscriptSink sink = new LogSinkFactory().create(context)) {
             assertFalse(sink.acceptsPartials());
             sink.deliver(PARTIAL);
             sink.deliver(FINAL);
         }
-        assertEquals(List.of(new RecordingLogger.Entry(System.Logger.Level.INFO, "[kitchen/s1] final: go {0} forward", null)),
+        assertEquals(List.of(new TestPluginContext.RecordingLogger.Entry(System.Logger.Level.INFO, "[kitchen/s1] final: go {0} forward", null)),
                 context.logger().entries());
     }
 
     @Test
     void logsPartialsWhenAskedFor() throws Exception {
-        FakePluginContext context = FakePluginContext.sink("console", Map.of("partials", "true"), home);
+        TestPluginContext context = TestPluginContext.sink("console", Map.of("partials", "true"), home);
         try (TranscriptSink sink = new LogSinkFactory().create(context)) {
             assertTrue(sink.acceptsPartials());
             sink.deliver(PARTIAL);
             sink.deliver(FINAL);
         }
         assertEquals(List.of("[kitchen/s1] partial: go", "[kitchen/s1] final: go {0} forward"),
-                context.logger().entries().stream().map(RecordingLogger.Entry::message).toList());
+                context.logger().entries().stream().map(TestPluginContext.RecordingLogger.Entry::message).toList());
         assertTrue(context.config().unreadKeys().isEmpty());
     }
 }

@@ -1,5 +1,6 @@
 package dev.earshot.plugins.file;
 
+import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.Plugin;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.sink.TranscriptSinkFactory;
@@ -39,22 +40,22 @@ class TestFilePlugin {
         assertEquals(List.of("jsonl", "log"), names(plugin.sinkFactories(), TranscriptSinkFactory::name));
 
         Path audio = Path.of("/usr/share/pocketsphinx/test/data/goforward.raw");
-        FakePluginContext sourceContext = FakePluginContext.source("from-file", Map.of("path", audio.toString()), home);
+        TestPluginContext sourceContext = TestPluginContext.source("from-file", Map.of("path", audio.toString()), home);
         try (CaptureSource source = sourceFactory(plugin, "file").create(sourceContext)) {
             assertTrue(sourceContext.config().unreadKeys().isEmpty());
         }
 
-        FakePluginContext jsonlContext = FakePluginContext.sink("to-file", Map.of("path", "out/t.jsonl"), home);
+        TestPluginContext jsonlContext = TestPluginContext.sink("to-file", Map.of("path", "out/t.jsonl"), home);
         try (TranscriptSink sink = sinkFactory(plugin, "jsonl").create(jsonlContext)) {
             assertFalse(sink.acceptsPartials());
             assertTrue(Files.exists(home.resolve("out/t.jsonl")));
         }
 
-        FakePluginContext logContext = FakePluginContext.sink("to-log", Map.of("partials", "yes"), home);
+        TestPluginContext logContext = TestPluginContext.sink("to-log", Map.of("partials", "yes"), home);
         try (TranscriptSink sink = sinkFactory(plugin, "log").create(logContext)) {
             assertTrue(sink.acceptsPartials());
         }
-        plugin.start(FakePluginContext.source("plugin", Map.of(), home));
+        plugin.start(TestPluginContext.plugin("file", Map.of(), home));
         plugin.stop();
     }
 
