@@ -112,7 +112,9 @@ class GracefulShutdownIT {
         assertTrue(second.process.waitFor(30, TimeUnit.SECONDS), "exited after the drain; log:\n" + second.output());
         drainMillis = (System.nanoTime() - signalled) / 1_000_000;
         assertEquals(0, second.process.exitValue(), "exit status after SIGTERM; log:\n" + second.output());
-        assertTrue(drainMillis < 9_000, "exited " + drainMillis + " ms after SIGTERM with a 4 s drain time");
+        // 4 s of drain, up to 3 s for responses being written (quarkus.shutdown.timeout), JVM exit: far less than
+        // the whole upload would take, with room for a loaded machine.
+        assertTrue(drainMillis < 12_000, "exited " + drainMillis + " ms after SIGTERM with a 4 s drain time");
         List<String> lines = Files.readAllLines(shortTranscripts);
         String session = JSON.readTree(lines.get(0)).get("session").asText();
         List<JsonNode> cutFinals = finals(shortTranscripts, session);

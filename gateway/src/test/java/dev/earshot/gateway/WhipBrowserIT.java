@@ -99,6 +99,7 @@ class WhipBrowserIT {
         reader.setDaemon(true);
         reader.start();
         subscribed.get(10, TimeUnit.SECONDS);
+        double finalsBefore = finalsCounted();
 
         long audioMs = (Files.size(wav) - 44) / 32; // 16 kHz mono 16-bit, as the clips
         String base = "http://127.0.0.1:" + port;
@@ -120,7 +121,12 @@ class WhipBrowserIT {
             Thread.sleep(100);
         }
         assertEquals(404, gateway.status("/api/sessions/" + session), "the session ended with the DELETE");
-        Thread.sleep(500); // the last final travels through the bus to the stream
+        // The stream runs behind the session: wait until it has carried every final the pipeline counted since.
+        long streamed = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (finals.size() < finalsCounted() - finalsBefore && System.nanoTime() < streamed) {
+            Thread.sleep(50);
+        }
+        assertEquals(finalsCounted() - finalsBefore, finals.size(), 0.0, "every final counted reached the event stream");
         StringBuilder text = new StringBuilder();
         for (JsonNode event : finals) {
             if (event.get("session").asText().equals(session) && !event.get("text").asText().isBlank()) {
@@ -147,5 +153,14 @@ class WhipBrowserIT {
         assertTrue(gateway.process.waitFor(30, TimeUnit.SECONDS), "exited; log:\n" + gateway.output());
         assertEquals(0, gateway.process.exitValue(), "exit status; log:\n" + gateway.output());
         assertTrue(gateway.output().contains("WebRTC released"), "WebRTC released at stop; log:\n" + gateway.output());
+    }
+
+    /** earshot_transcripts_total of the default pipeline's finals, from the gateway's metrics. */
+    private double finalsCounted() throws Exception {
+        String metrics = gateway.client.send(HttpRequest.newBuilder(gateway.uri("/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(l -> l.startsWith("earshot_transcripts_total{")
+                        && l.contains("pipeline=\"default\"") && l.contains("type=\"final\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(0);
     }
 }

@@ -81,10 +81,16 @@ class ApiTest {
 
     @Test
     void sessionsAreListedWhileOpenAndCanBeClosed() throws Exception {
-        Path longer = SpeechFixtures.sox("three-clips.wav",
-                SpeechFixtures.LIBRIVOX.resolve("sense_and_sensibility_01_austen_64kb-0870.wav").toString(),
-                SpeechFixtures.LIBRIVOX.resolve("sense_and_sensibility_01_austen_64kb-0920.wav").toString(),
-                SpeechFixtures.LIBRIVOX.resolve("sense_and_sensibility_01_austen_64kb-0890.wav").toString(), "OUT");
+        // Three clips three times (about 30 s of speech, several seconds to decode): the upload is still open
+        // while the test lists and closes it, even when the machine is fast.
+        List<String> soxArgs = new java.util.ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            for (String clip : List.of("0870", "0920", "0890")) {
+                soxArgs.add(SpeechFixtures.LIBRIVOX.resolve("sense_and_sensibility_01_austen_64kb-" + clip + ".wav").toString());
+            }
+        }
+        soxArgs.add("OUT");
+        Path longer = SpeechFixtures.sox("three-clips-three-times.wav", soxArgs.toArray(String[]::new));
         byte[] body = Files.readAllBytes(longer);
         CompletableFuture<io.restassured.response.Response> upload = CompletableFuture.supplyAsync(() ->
                 given().contentType("audio/wav").body(body).post("/api/transcribe").then().extract().response());

@@ -107,6 +107,12 @@ class FilePipelineTest {
         long dataBytes = Wav.parse(Files.readAllBytes(wav)).pcm16Length();
         long frames = (dataBytes + 3199) / 3200;
         String metrics = when().get("/q/metrics").then().statusCode(200).extract().asString();
+        // The sink's counter moves after its deliver() returns, just after the line is in the file: wait for it.
+        long counted = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (metric(metrics, "earshot_sink_delivered_total{sink=\"transcripts\"}") < 2 && System.nanoTime() < counted) {
+            Thread.sleep(50);
+            metrics = when().get("/q/metrics").then().statusCode(200).extract().asString();
+        }
         assertEquals(frames, metric(metrics, "earshot_frames_in_total{pipeline=\"files\"}"));
         assertEquals(0, metric(metrics, "earshot_frames_dropped_total{pipeline=\"files\"}"));
         assertEquals(2, metric(metrics, "earshot_transcripts_total{pipeline=\"files\",type=\"final\"}"));

@@ -36,17 +36,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(IngestLimitsTest.SmallLimits.class)
 class IngestLimitsTest {
 
+    /**
+     * Small limits; the idle timeout is short enough for the idle tests and long enough that connections held open
+     * by the session-limit tests are not closed as idle while a slow machine sets up the next one.
+     */
     public static final class SmallLimits implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "earshot.ingest.vosk.max-sessions", "2",
                     "earshot.ingest.vosk.max-message-size", "64K",
-                    "earshot.ingest.vosk.idle-timeout", "1s",
+                    "earshot.ingest.vosk.idle-timeout", "3s",
                     "earshot.ingest.wyoming.max-sessions", "2",
                     "earshot.ingest.wyoming.max-message-size", "64K",
                     "earshot.ingest.wyoming.max-header-size", "1K",
-                    "earshot.ingest.wyoming.idle-timeout", "1s");
+                    "earshot.ingest.wyoming.idle-timeout", "3s");
         }
     }
 
@@ -55,9 +59,6 @@ class IngestLimitsTest {
 
     @Inject
     WyomingServer wyoming;
-
-    @Inject
-    dev.earshot.gateway.Gateway gateway;
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -114,49 +115,8 @@ class IngestLimitsTest {
     void voskClosesAnIdleConnectionWith1001() throws Exception {
         Closed listener = new Closed();
         connect(listener);
-        String closed = listener.closed.get(10, TimeUnit.SECONDS);
+        String closed = listener.closed.get(15, TimeUnit.SECONDS);
         assertTrue(closed.startsWith("1001 ") && closed.contains("idle"), closed);
-    }
-
-    @Test
-    void aPipelineStopFlushesTheFinalThenClosesWith1001() throws Exception {
-        List<String> texts = new java.util.concurrent.CopyOnWriteArrayList<>();
-        CompletableFuture<String> closed = new CompletableFuture<>();
-        WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + vosk.port() + "/"),
-                new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                        texts.add(data.toString());
-                        socket.request(1);
-                        return null;
-                    }
-
-                    @Override
-                    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
-                        closed.complete(statusCode + " " + reason);
-                        return null;
-                    }
-                }).get(5, TimeUnit.SECONDS);
-        byte[] speech = java.nio.file.Files.readAllBytes(dev.earshot.gateway.SpeechFixtures.DATA.resolve("goforward.raw"));
-        ws.sendText("{\"config\": {\"sample_rate\": 16000}}", true).get(5, TimeUnit.SECONDS);
-        int messages = 0;
-        for (int offset = 0; offset < speech.length; offset += 8000, messages++) {
-            ws.sendBinary(ByteBuffer.wrap(speech, offset, Math.min(8000, speech.length - offset)), true).get(5, TimeUnit.SECONDS);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (texts.size() < messages && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(messages, texts.size(), "every audio message was answered: " + texts);
-        var pipeline = gateway.runtime().pipeline("default").orElseThrow();
-        try {
-            pipeline.stop(java.time.Duration.ofSeconds(10));
-            assertTrue(closed.get(10, TimeUnit.SECONDS).startsWith("1001 "), "closed: " + closed.get());
-            String all = String.join(" ", texts);
-            assertTrue(all.contains("go forward ten meters"), "the final was flushed before the close: " + texts);
-        } finally {
-            pipeline.start();
-        }
     }
 
     private static String exchange(Socket socket, byte[] input) throws Exception {

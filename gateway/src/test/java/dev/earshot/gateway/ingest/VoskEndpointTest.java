@@ -9,11 +9,18 @@ import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,6 +36,9 @@ class VoskEndpointTest {
 
     @Inject
     VoskEndpoint endpoint;
+
+    @Inject
+    dev.earshot.gateway.Gateway gateway;
 
     private String uri() {
         return "ws://127.0.0.1:" + endpoint.port() + "/";
@@ -134,6 +144,49 @@ class VoskEndpointTest {
         assertTrue(SpeechFixtures.wordErrors(clip.getValue(), best) <= 2, "best alternatives: " + best);
         for (Object a : alternatives) {
             assertTrue(((JsonObject) a).containsKey("confidence") && ((JsonObject) a).containsKey("text"), "shape " + a);
+        }
+    }
+
+    @Test
+    /** Runs with the default idle timeout, so the connection cannot be closed as idle before the pipeline stops. */
+    void aPipelineStopFlushesTheFinalThenClosesWith1001() throws Exception {
+        List<String> texts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<String> closed = new CompletableFuture<>();
+        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(uri()),
+                new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                        texts.add(data.toString());
+                        socket.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
+                        closed.complete(statusCode + " " + reason);
+                        return null;
+                    }
+                }).get(5, TimeUnit.SECONDS);
+        byte[] speech = java.nio.file.Files.readAllBytes(dev.earshot.gateway.SpeechFixtures.DATA.resolve("goforward.raw"));
+        ws.sendText("{\"config\": {\"sample_rate\": 16000}}", true).get(5, TimeUnit.SECONDS);
+        int messages = 0;
+        for (int offset = 0; offset < speech.length; offset += 8000, messages++) {
+            ws.sendBinary(ByteBuffer.wrap(speech, offset, Math.min(8000, speech.length - offset)), true).get(5, TimeUnit.SECONDS);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (texts.size() < messages && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(messages, texts.size(), "every audio message was answered: " + texts);
+        var pipeline = gateway.runtime().pipeline("default").orElseThrow();
+        try {
+            pipeline.stop(java.time.Duration.ofSeconds(10));
+            String close = closed.get(10, TimeUnit.SECONDS);
+            assertTrue(close.startsWith("1001 ") && close.contains("pipeline 'default' stopped"), "closed: " + close);
+            String all = String.join(" ", texts);
+            assertTrue(all.contains("go forward ten meters"), "the final was flushed before the close: " + texts);
+        } finally {
+            pipeline.start();
         }
     }
 }

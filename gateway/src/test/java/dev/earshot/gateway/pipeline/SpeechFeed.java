@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,13 +49,23 @@ final class SpeechFeed {
         return events.stream().filter(e -> !e.isFinal()).count();
     }
 
-    /** Feeds one clip as one session and waits for it to end; {@code frameSleepMillis} paces it (0: full speed). */
+    /**
+     * Feeds one clip as one session and waits until the listener has heard it end (its transcripts come on the
+     * session's event loop, after the session's closed() may already have completed); {@code frameSleepMillis} paces
+     * it (0: full speed).
+     */
     void feed(Pipeline pipeline, byte[] pcm, long frameSleepMillis) throws Exception {
+        CompletableFuture<String> heardClosed = new CompletableFuture<>();
         Session session = pipeline.openSession(new SessionRequest("test:speech", AudioFormat.SPEECH_16K, Pacing.PACED,
                 Map.of(), true, 0, List.of(), new SessionListener() {
             @Override
             public void onTranscript(TranscriptEvent event) {
                 events.add(event);
+            }
+
+            @Override
+            public void onClosed(String reason) {
+                heardClosed.complete(reason);
             }
         }, null));
         for (int offset = 0, f = 0; offset < pcm.length; offset += 3200, f++) {
@@ -65,6 +76,7 @@ final class SpeechFeed {
         }
         session.end();
         session.closed().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        heardClosed.get(10, TimeUnit.SECONDS); // the last call on the listener: every transcript is in
     }
 
     static Path home() {

@@ -54,7 +54,7 @@ class WhipLimitsTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("earshot.ingest.whip.max-sessions", "2", "earshot.ingest.whip.max-offer-size", "8K",
-                    "earshot.ingest.whip.connect-timeout", "2s", "earshot.api.token", TOKEN);
+                    "earshot.ingest.whip.connect-timeout", "6s", "earshot.api.token", TOKEN);
         }
     }
 
@@ -160,7 +160,7 @@ class WhipLimitsTest {
         assertEquals(200, send("DELETE", location, null, null, "Authorization", "Bearer " + TOKEN).statusCode());
         assertEquals(404, send("DELETE", location, null, null, "Authorization", "Bearer " + TOKEN).statusCode());
 
-        // The second never connects (the offer's candidates lead nowhere): the connect timeout (2 s) ends it.
+        // The second never connects (the offer's candidates lead nowhere): the connect timeout (6 s) ends it.
         awaitTrue(() -> whip.sessions() == 0, "the unconnected session ended by the connect timeout");
         awaitTrue(() -> whip.webrtc().openPeers() == 0, "its peer connection was released");
         awaitTrue(() -> gateway.runtime().pipelines().stream().allMatch(p -> p.sessionCount() == 0), "pipeline sessions closed");

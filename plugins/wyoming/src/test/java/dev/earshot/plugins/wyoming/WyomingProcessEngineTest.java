@@ -216,7 +216,7 @@ class WyomingProcessEngineTest {
         Files.writeString(garbage, "#!/bin/sh\necho 'this is not wyoming'\nexec cat > /dev/null\n");
         assertTrue(garbage.toFile().setExecutable(true));
         PluginException broken = assertThrows(PluginException.class,
-                () -> engine(options("command", garbage.toString(), "args", "", "start-timeout", "2s")));
+                () -> engine(options("command", garbage.toString(), "args", "", "start-timeout", "10s")));
         assertTrue(broken.getMessage().contains("header is not a JSON object"), broken.getMessage());
         Path quits = home.resolve("quits.sh");
         Files.writeString(quits, "#!/bin/sh\nexit 3\n");
