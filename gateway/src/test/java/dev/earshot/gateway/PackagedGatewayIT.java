@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packaged distribution run as a user runs it (see {@link PackagedGateway}), with the bundled model. */
@@ -48,6 +49,38 @@ class PackagedGatewayIT {
         String output = Files.readString(log);
         assertTrue(output.contains("pipeline 'default' stopped"), output);
         assertTrue(output.contains("earshot stopped in"), output);
+    }
+
+    /**
+     * The vosk-server and Wyoming listeners on ephemeral ports (0) beside a fixed HTTP port: Vert.x metrics of HTTP
+     * servers with and without a port tag once collided in the Prometheus registry, the collision was thrown inside
+     * a server's bind callback, Quarkus never finished starting and SIGTERM could not stop the process.
+     */
+    @Test
+    void ephemeralListenerPortsBesideAFixedHttpPortStartAndStopCleanly() throws Exception {
+        int port = PackagedGateway.freePort();
+        Path log = workDir.resolve("gateway.log");
+        PackagedGateway packaged = PackagedGateway.launch(workDir, log, port,
+                "-Dearshot.ingest.vosk.port=0", "-Dearshot.ingest.wyoming.port=0");
+        Process gateway = packaged.process;
+        try {
+            assertEquals(200, packaged.awaitReady(Duration.ofSeconds(60)), "ready within 60 s; log:\n" + Files.readString(log));
+            long started = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!Files.readString(log).contains("Listening on: http://127.0.0.1:" + port) && System.nanoTime() < started) {
+                Thread.sleep(50);
+            }
+            String output = Files.readString(log);
+            assertTrue(output.contains("Listening on: http://127.0.0.1:" + port), "Quarkus finished starting; log:\n" + output);
+            assertFalse(output.contains("Prometheus requires"), "no meter collision; log:\n" + output);
+        } finally {
+            gateway.destroy(); // SIGTERM
+        }
+        boolean exited = gateway.waitFor(30, TimeUnit.SECONDS);
+        if (!exited) {
+            gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        assertTrue(exited, "exited within 30 s of SIGTERM; log:\n" + Files.readString(log));
+        assertEquals(0, gateway.exitValue(), "exit code after SIGTERM; log:\n" + Files.readString(log));
     }
 
     @Test
