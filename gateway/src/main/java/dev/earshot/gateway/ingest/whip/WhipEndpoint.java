@@ -9,6 +9,7 @@ import dev.earshot.gateway.pipeline.Session;
 import dev.earshot.gateway.pipeline.SessionRefusedException;
 import dev.earshot.gateway.pipeline.SessionRequest;
 import dev.earshot.plugins.webrtc.AudioPeer;
+import dev.earshot.plugins.webrtc.ReceiveStats;
 import dev.earshot.plugins.webrtc.OpusOffer;
 import dev.earshot.plugins.webrtc.WebRtcAudio;
 import dev.earshot.spi.source.Pacing;
@@ -329,6 +330,29 @@ public class WhipEndpoint {
         }
         Counter.builder("earshot.whip.sessions.ended").description("WHIP sessions ended, by cause")
                 .tag("cause", cause).register(registry).increment();
+        AudioPeer peer = session.peer();
+        if (peer != null) {
+            peer.finalStats().thenAccept(this::countReceived);
+        }
+    }
+
+    /** WebRTC's receive figures of an ended session: packets, loss, and the audio its jitter buffer altered. */
+    private void countReceived(ReceiveStats stats) {
+        if (stats == ReceiveStats.NONE) {
+            return;
+        }
+        Counter.builder("earshot.whip.packets.received").description("RTP audio packets received over WHIP")
+                .register(registry).increment(stats.packetsReceived());
+        Counter.builder("earshot.whip.packets.lost").description("RTP audio packets lost over WHIP")
+                .register(registry).increment(stats.packetsLost());
+        String altered = "Audio WebRTC's jitter buffer made up (concealed: late or lost packets) or stretched"
+                + " (inserted, removed) before decoding, in seconds";
+        Counter.builder("earshot.whip.audio.altered.seconds").description(altered).tag("kind", "concealed")
+                .register(registry).increment(stats.concealedSeconds());
+        Counter.builder("earshot.whip.audio.altered.seconds").description(altered).tag("kind", "inserted")
+                .register(registry).increment(stats.insertedSeconds());
+        Counter.builder("earshot.whip.audio.altered.seconds").description(altered).tag("kind", "removed")
+                .register(registry).increment(stats.removedSeconds());
     }
 
     private boolean hasType(RoutingContext ctx, String expected) {

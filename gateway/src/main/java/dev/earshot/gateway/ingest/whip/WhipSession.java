@@ -3,6 +3,7 @@ package dev.earshot.gateway.ingest.whip;
 import dev.earshot.gateway.pipeline.Session;
 import dev.earshot.gateway.pipeline.SessionListener;
 import dev.earshot.plugins.webrtc.AudioPeer;
+import dev.earshot.plugins.webrtc.ReceiveStats;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import io.vertx.core.Context;
@@ -10,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
@@ -174,8 +176,15 @@ final class WhipSession {
         Session currentSession = session;
         if (currentSession != null) {
             currentSession.end();
-            LOG.infof("WHIP session %s in pipeline '%s' ended: %s (frames received %d, dropped %d)", currentSession.id(),
-                    pipeline, reason, currentSession.framesReceived(), currentSession.droppedFrames());
+            String summary = String.format("WHIP session %s in pipeline '%s' ended: %s (frames received %d, dropped %d)",
+                    currentSession.id(), pipeline, reason, currentSession.framesReceived(), currentSession.droppedFrames());
+            if (currentPeer == null) {
+                LOG.info(summary);
+            } else {
+                // The peer reads WebRTC's receive figures as it closes: what the jitter buffer made up or stretched.
+                currentPeer.finalStats().orTimeout(5, TimeUnit.SECONDS).whenComplete((stats, failure) ->
+                        LOG.info(stats == null || stats == ReceiveStats.NONE ? summary : summary + "; WebRTC received " + stats));
+            }
         }
         whenEnded.accept(this, cause);
     }

@@ -58,6 +58,9 @@ public final class AudioPeer implements AutoCloseable {
     /** How long a peer may stay disconnected (ICE consent lost) before it counts as gone. */
     static final long DISCONNECT_GRACE_MS = 5_000;
 
+    /** How long closing waits for the connection's last statistics (they come from another WebRTC thread). */
+    static final long STATS_WAIT_MS = 500;
+
     private final WebRtcAudio owner;
     private final Listener listener;
     private final ReentrantLock callbacks = new ReentrantLock();
@@ -65,6 +68,7 @@ public final class AudioPeer implements AutoCloseable {
     private final AtomicLong chunks = new AtomicLong();
     private final CompletableFuture<Void> gathered = new CompletableFuture<>();
     private final Sink sink = new Sink();
+    private final CompletableFuture<ReceiveStats> finalStats = new CompletableFuture<>();
 
     // Control thread only.
     private RTCPeerConnection connection;
@@ -90,6 +94,15 @@ public final class AudioPeer implements AutoCloseable {
 
     public boolean isOpen() {
         return open;
+    }
+
+    /**
+     * What WebRTC's receive side did to the peer's audio over the whole connection (packets, loss, concealment, time
+     * stretching), read just before the native connection is closed; {@link ReceiveStats#NONE} when there was no
+     * connection or the figures did not come within {@value #STATS_WAIT_MS} ms. Completes on the control thread.
+     */
+    public CompletableFuture<ReceiveStats> finalStats() {
+        return finalStats;
     }
 
     /**
@@ -169,10 +182,29 @@ public final class AudioPeer implements AutoCloseable {
         } finally {
             track = null;
             if (connection != null) {
+                finalStats.complete(lastStats(connection));
                 connection.close();
                 connection = null;
             }
+            finalStats.complete(ReceiveStats.NONE);
             owner.released(this);
+        }
+    }
+
+    /**
+     * The connection's receive statistics, waited for (bounded) on the control thread: getStats answers on the
+     * signaling thread, which never waits for the control thread, so this cannot deadlock.
+     */
+    private static ReceiveStats lastStats(RTCPeerConnection connection) {
+        CompletableFuture<ReceiveStats> stats = new CompletableFuture<>();
+        try {
+            connection.getStats(report -> stats.complete(ReceiveStats.of(report)));
+            return stats.get(STATS_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ReceiveStats.NONE;
+        } catch (Exception e) {
+            return ReceiveStats.NONE;
         }
     }
 

@@ -45,6 +45,8 @@ class WebRtcAudioTest {
             peer.close();
             peer.close();
             awaitNoPeers(webrtc);
+            // Read as the connection closed; no media ever flowed, so there is no inbound audio stream to report.
+            assertEquals(ReceiveStats.NONE, peer.finalStats().get(5, TimeUnit.SECONDS));
             ExecutionException closed = assertThrows(ExecutionException.class, () -> peer.addCandidates("a=mid:0\r\n").get(5, TimeUnit.SECONDS));
             assertInstanceOf(IllegalStateException.class, closed.getCause());
             assertTrue(webrtc.started());
