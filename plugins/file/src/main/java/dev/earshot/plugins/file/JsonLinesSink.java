@@ -8,9 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 import static java.util.Objects.requireNonNull;
 
@@ -28,6 +30,11 @@ import static java.util.Objects.requireNonNull;
  * With {@code maxFiles} 0 no rotated file is kept: the full file is deleted and a new one started. A line longer than
  * {@code maxBytes} gets a file of its own. The size is taken from the file itself, so a file truncated by another
  * tool is measured correctly.
+ *
+ * <p>Rotation by another tool (logrotate's default: the file is moved away, or deleted) is noticed at the next line:
+ * before each write the sink checks that {@code path} is still the file it has open (same file key, i.e. device and
+ * inode), and otherwise closes it and starts a new file at {@code path}. logrotate's {@code copytruncate} works too
+ * (the size is read from the file).
  */
 public final class JsonLinesSink implements TranscriptSink {
 
@@ -37,6 +44,8 @@ public final class JsonLinesSink implements TranscriptSink {
     private final boolean partials;
     /** Null after close, or after a rotation failed part-way (reopened by the next delivery). */
     private FileChannel channel;
+    /** The identity (device and inode) of the file {@link #channel} writes, or null when the file system has none. */
+    private Object fileKey;
     private boolean closed;
 
     JsonLinesSink(Path path, long maxBytes, int maxFiles, boolean partials) throws IOException {
@@ -69,6 +78,11 @@ public final class JsonLinesSink implements TranscriptSink {
             return;
         }
         byte[] line = (event.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
+        if (channel != null && movedAway()) {
+            FileChannel current = channel;
+            channel = null;
+            current.close();
+        }
         if (channel == null) {
             channel = openChannel();
         }
@@ -130,6 +144,25 @@ public final class JsonLinesSink implements TranscriptSink {
     }
 
     private FileChannel openChannel() throws IOException {
-        return FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        FileChannel opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        try {
+            fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            opened.close();
+            throw e;
+        }
+        return opened;
+    }
+
+    /** Whether {@code path} no longer names the open file: moved or deleted by another tool, maybe replaced. */
+    private boolean movedAway() {
+        try {
+            Object now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            return fileKey != null && !fileKey.equals(now);
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException e) {
+            return false; // cannot tell: keep writing where we are
+        }
     }
 }

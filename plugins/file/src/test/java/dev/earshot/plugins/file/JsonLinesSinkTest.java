@@ -73,6 +73,30 @@ class JsonLinesSinkTest {
         assertTrue(Files.size(file) <= 1024);
     }
 
+    /** logrotate's default (move the file away, or delete it): the next line starts a new file at the path. */
+    @Test
+    void aFileMovedOrDeletedByAnotherToolIsReplacedByANewOneAtTheNextLine() throws Exception {
+        Path file = home.resolve("rotated-outside.jsonl");
+        Path moved = home.resolve("rotated-outside.jsonl-20261121");
+        try (TranscriptSink sink = create(Map.of("path", file.toString()))) {
+            sink.deliver(event(1, "before the move"));
+            Files.move(file, moved);
+            sink.deliver(event(2, "after the move"));
+            assertEquals(List.of(event(1, "before the move").toJson()), Files.readAllLines(moved));
+            assertEquals(List.of(event(2, "after the move").toJson()), Files.readAllLines(file));
+
+            Files.delete(file);
+            sink.deliver(event(3, "after the delete"));
+            assertEquals(List.of(event(3, "after the delete").toJson()), Files.readAllLines(file));
+
+            // copytruncate: same file, emptied; the next line goes to its start
+            Files.write(file, new byte[0], java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+            sink.deliver(event(4, "after the truncation"));
+            assertEquals(List.of(event(4, "after the truncation").toJson()), Files.readAllLines(file));
+        }
+        assertEquals(List.of(event(1, "before the move").toJson()), Files.readAllLines(moved), "the moved file untouched");
+    }
+
     @Test
     void keepsOnlyMaxFilesRotatedFiles() throws Exception {
         Path file = home.resolve("bounded.jsonl");
