@@ -229,19 +229,24 @@ public final class Pipeline {
         return null;
     }
 
-    /** Removes a released session and runs the session-stopped hooks. Decoding worker. */
-    void stopSession(Session session, String reason) {
+    /**
+     * Removes a released session and, when its session-started hooks were called ({@code hooksStarted}), runs the
+     * session-stopped hooks: a hook hears "stopped" only for a session it heard "started" for. Decoding worker.
+     */
+    void stopSession(Session session, String reason, boolean hooksStarted) {
         sessions.remove(session.id(), session);
-        for (Hook hook : hooks) {
-            try {
-                runtime.hooks().call(hook.describe("sessionStopped"), () -> {
-                    hook.hook().sessionStopped(session.info(), reason);
-                    return null;
-                });
-            } catch (HookRunner.HookFailedException e) {
-                LOG.log(System.Logger.Level.WARNING, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
-                if (e.overran()) {
-                    hookOverran(hook, e.getMessage(), session);
+        if (hooksStarted) {
+            for (Hook hook : hooks) {
+                try {
+                    runtime.hooks().call(hook.describe("sessionStopped"), () -> {
+                        hook.hook().sessionStopped(session.info(), reason);
+                        return null;
+                    });
+                } catch (HookRunner.HookFailedException e) {
+                    LOG.log(System.Logger.Level.WARNING, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
+                    if (e.overran()) {
+                        hookOverran(hook, e.getMessage(), session);
+                    }
                 }
             }
         }

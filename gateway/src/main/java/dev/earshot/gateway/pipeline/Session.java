@@ -406,7 +406,7 @@ public final class Session implements AudioSession {
             pipeline.engine().releaseRecognizer(this, recognizer);
             recognizer = null;
         }
-        pipeline.stopSession(this, reason);
+        pipeline.stopSession(this, reason, started);
         completeClosed(reason);
         dispatch(() -> {
             listener.onClosed(reason);

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,29 @@ class SessionHookTest {
         Session session = open(runtime.pipeline("good").orElseThrow());
         assertEquals("ended", session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertEquals(List.of("started " + session.id(), "stopped " + session.id() + " ended"), plugin.hookCalls);
+    }
+
+    @Test
+    void aSessionClosedBeforeItsHooksStartedIsNotReportedAsStoppedEither() throws Exception {
+        Pipeline good = runtime.pipeline("good").orElseThrow();
+        plugin.decodeDelay = Duration.ofMillis(200);
+        // Two sessions of 5 frames at 200 ms each keep both decoding threads busy for about a second.
+        Session first = open(good);
+        Session second = open(good);
+        SessionLifecycleTest.awaitTrue(() -> plugin.hookCalls.containsAll(
+                List.of("started " + first.id(), "started " + second.id())), "both decoding threads at work");
+        Session early = good.openSession(SessionRequest.of("test:early", AudioFormat.SPEECH_16K, Pacing.PACED));
+        early.close(); // its first decoding task, which would run the started hooks, is still queued
+        for (Session session : List.of(first, second, early)) {
+            session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        plugin.decodeDelay = Duration.ZERO;
+        assertTrue(plugin.hookCalls.stream().noneMatch(call -> call.contains(early.id())), "no hook call for "
+                + early.id() + ": " + plugin.hookCalls);
+        assertEquals(java.util.stream.Stream.of("started " + first.id(), "started " + second.id(),
+                "stopped " + first.id() + " ended", "stopped " + second.id() + " ended").sorted().toList(),
+                plugin.hookCalls.stream().sorted().toList());
+        assertEquals(0, good.sessionCount());
     }
 
     @Test

@@ -16,7 +16,11 @@ public interface SessionHook extends AutoCloseable {
     default void sessionStarted(SessionInfo session) throws Exception {
     }
 
-    /** After the session's last transcript was emitted and its recognizer released. */
+    /**
+     * After the session's last transcript was emitted and its recognizer released. Called once for every session
+     * whose {@link #sessionStarted} was called (also when a hook refused it); not for a session that was closed
+     * before its hooks were started.
+     */
     default void sessionStopped(SessionInfo session, String reason) throws Exception {
     }
 
