@@ -87,8 +87,16 @@ final class WyomingEngine implements SpeechEngine {
     String probe() throws IOException, InterruptedException {
         Link link = opener.open();
         try {
-            WyomingCodec.write(link.output(), WyomingEvent.of("describe", Map.of()));
-            link.output().flush();
+            try {
+                WyomingCodec.write(link.output(), WyomingEvent.of("describe", Map.of()));
+                link.output().flush();
+            } catch (IOException e) {
+                // A program that exits at once closes its stdin before we write: say that, not "Stream closed".
+                link.awaitEnd(500);
+                String end = link.endReason();
+                throw new IOException(opener.target() + " did not take 'describe': "
+                        + (end != null && end.startsWith("exited") ? "it " + end : e.getMessage()), e);
+            }
             WyomingCodec codec = new WyomingCodec(settings.maxEventBytes(), settings.maxEventBytes());
             WyomingEvent[] info = new WyomingEvent[1];
             IOException[] failure = new IOException[1];
