@@ -64,6 +64,17 @@ class PackagedGatewayIT {
                 "-Dearshot.ingest.vosk.port=0", "-Dearshot.ingest.wyoming.port=0");
         Process gateway = packaged.process;
         try {
+            checkStartedAndStopsOnSigterm(packaged, port, log);
+        } finally {
+            if (gateway.isAlive()) {
+                gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // a gateway that did not stop is not left behind
+            }
+        }
+    }
+
+    private static void checkStartedAndStopsOnSigterm(PackagedGateway packaged, int port, Path log) throws Exception {
+        Process gateway = packaged.process;
+        try {
             assertEquals(200, packaged.awaitReady(Duration.ofSeconds(60)), "ready within 60 s; log:\n" + Files.readString(log));
             long started = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (!Files.readString(log).contains("Listening on: http://127.0.0.1:" + port) && System.nanoTime() < started) {
@@ -75,11 +86,7 @@ class PackagedGatewayIT {
         } finally {
             gateway.destroy(); // SIGTERM
         }
-        boolean exited = gateway.waitFor(30, TimeUnit.SECONDS);
-        if (!exited) {
-            gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        assertTrue(exited, "exited within 30 s of SIGTERM; log:\n" + Files.readString(log));
+        assertTrue(gateway.waitFor(30, TimeUnit.SECONDS), "exited within 30 s of SIGTERM; log:\n" + Files.readString(log));
         assertEquals(0, gateway.exitValue(), "exit code after SIGTERM; log:\n" + Files.readString(log));
     }
 
