@@ -182,11 +182,12 @@ public final class AudioPeer implements AutoCloseable {
         } finally {
             track = null;
             if (connection != null) {
-                finalStats.complete(lastStats(connection));
+                finalStats.complete(lastStats(connection)); // before the close: the figures need the open connection
                 connection.close();
                 connection = null;
+            } else {
+                finalStats.complete(ReceiveStats.NONE);
             }
-            finalStats.complete(ReceiveStats.NONE);
             owner.released(this);
         }
     }

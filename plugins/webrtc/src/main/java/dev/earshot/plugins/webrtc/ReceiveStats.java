@@ -19,13 +19,15 @@ import java.util.Map;
  * @param concealedSamples      samples made up for late or lost packets
  * @param insertedSamples       samples inserted to slow playout down (deceleration)
  * @param removedSamples        samples removed to speed playout up (acceleration)
- * @param sampleRate            the rate of the sample counts
  */
 public record ReceiveStats(long packetsReceived, long packetsLost, double jitterSeconds, long samplesReceived,
-                           long concealedSamples, long insertedSamples, long removedSamples, int sampleRate) {
+                           long concealedSamples, long insertedSamples, long removedSamples) {
+
+    /** The rate of the sample counts: Opus, the only codec the gateway answers with, decodes at 48 kHz. */
+    public static final int SAMPLE_RATE = 48_000;
 
     /** No figures: the connection was gone or reported no audio. */
-    public static final ReceiveStats NONE = new ReceiveStats(0, 0, 0, 0, 0, 0, 0, 48_000);
+    public static final ReceiveStats NONE = new ReceiveStats(0, 0, 0, 0, 0, 0, 0);
 
     /** The first inbound audio RTP stream of a report, or {@link #NONE}. */
     static ReceiveStats of(RTCStatsReport report) {
@@ -35,7 +37,7 @@ public record ReceiveStats(long packetsReceived, long packetsLost, double jitter
                 return new ReceiveStats(number(a, "packetsReceived"), number(a, "packetsLost"),
                         a.get("jitter") instanceof Number n ? n.doubleValue() : 0, number(a, "totalSamplesReceived"),
                         number(a, "concealedSamples"), number(a, "insertedSamplesForDeceleration"),
-                        number(a, "removedSamplesForAcceleration"), 48_000);
+                        number(a, "removedSamplesForAcceleration"));
             }
         }
         return NONE;
@@ -46,26 +48,21 @@ public record ReceiveStats(long packetsReceived, long packetsLost, double jitter
     }
 
     public double concealedSeconds() {
-        return (double) concealedSamples / sampleRate;
+        return (double) concealedSamples / SAMPLE_RATE;
     }
 
     public double insertedSeconds() {
-        return (double) insertedSamples / sampleRate;
+        return (double) insertedSamples / SAMPLE_RATE;
     }
 
     public double removedSeconds() {
-        return (double) removedSamples / sampleRate;
-    }
-
-    /** Audio the jitter buffer changed (made up, inserted, removed) as a share of what it played out. */
-    public double alteredShare() {
-        return samplesReceived == 0 ? 0 : (double) (concealedSamples + insertedSamples + removedSamples) / samplesReceived;
+        return (double) removedSamples / SAMPLE_RATE;
     }
 
     @Override
     public String toString() {
         return String.format(java.util.Locale.ROOT, "%d packets, %d lost, jitter %.1f ms; %.2f s played, %.2f s concealed,"
                         + " %.2f s inserted, %.2f s removed", packetsReceived, packetsLost, jitterSeconds * 1000,
-                (double) samplesReceived / sampleRate, concealedSeconds(), insertedSeconds(), removedSeconds());
+                (double) samplesReceived / SAMPLE_RATE, concealedSeconds(), insertedSeconds(), removedSeconds());
     }
 }
