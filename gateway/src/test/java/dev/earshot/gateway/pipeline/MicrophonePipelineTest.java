@@ -196,12 +196,10 @@ class MicrophonePipelineTest {
         options.put("type", "microphone");
         PipelineSettings pipeline = new PipelineSettings("mic", true, Optional.of("mic"), engine, List.of(), List.of(),
                 frameQueue, 4);
-        GatewaySettings settings = TestRuntimes.settings(home, Map.of("mic", pipeline), Map.of(ComponentKind.SOURCE, Map.of("mic", options)), 1);
         // The source's close (which joins the capture thread, up to 5 s) runs under the hook time limit: a limit
         // above that join, so that a slow sound server on a loaded machine cannot cut the close short.
-        return new GatewaySettings(settings.home(), settings.dataDir(), settings.pipelines(), settings.components(),
-                settings.pluginSettings(), settings.decodeThreads(), Duration.ofSeconds(10), settings.drainTimeout(),
-                settings.sinkQueue());
+        return TestRuntimes.settings(home, Map.of("mic", pipeline), Map.of(ComponentKind.SOURCE, Map.of("mic", options)), 1,
+                Duration.ofSeconds(10));
     }
 
     private static byte[] pcm(Path wav) throws Exception {

@@ -20,10 +20,16 @@ final class TestRuntimes {
 
     static GatewaySettings settings(Path home, Map<String, PipelineSettings> pipelines,
                                     Map<ComponentKind, Map<String, Map<String, String>>> components, int decodeThreads) {
+        return settings(home, pipelines, components, decodeThreads, Duration.ofSeconds(2));
+    }
+
+    static GatewaySettings settings(Path home, Map<String, PipelineSettings> pipelines,
+                                    Map<ComponentKind, Map<String, Map<String, String>>> components, int decodeThreads,
+                                    Duration hookTimeout) {
         EnumMap<ComponentKind, Map<String, Map<String, String>>> byKind = new EnumMap<>(ComponentKind.class);
         byKind.putAll(components);
         return new GatewaySettings(home, home.resolve("data"), pipelines, byKind, Map.of(),
-                decodeThreads, Duration.ofSeconds(2), Duration.ofSeconds(5), 16);
+                decodeThreads, hookTimeout, Duration.ofSeconds(5), 16);
     }
 
     static PipelineSettings pipeline(String name, String engine, List<String> sinks, int frameQueue, int maxSessions) {
