@@ -1,7 +1,8 @@
-// The token prompt: on a gateway with an API token, pressing Stop on a pipeline asks for the token (showing the
-// server's reason); Cancel reports the refusal; a wrong token is asked for again; the right one stops the pipeline and
-// is kept for the session, so Start needs no prompt. Prints {reasons, afterCancel, stateAfterCancel, stateAfterToken,
-// promptedOnStart, stateAfterStart, stored}.
+// The token prompt: on a gateway with an API token, the console's first reads are refused, so it asks for the token
+// (showing the server's reason) before it shows anything; Cancel leaves the page empty; after a reload a wrong token is
+// asked for again; the right one shows the pipelines, is kept for the session, and Stop and Start go through without
+// asking. Prints {reasons, cardsAfterCancel, promptedOnStop, stateAfterStop, promptedOnStart, stateAfterStart, stored,
+// feedState}.
 // Usage: node token.mjs URL PIPELINE TOKEN SCREENSHOT.png
 import { withPage } from './chromium.mjs';
 
@@ -14,41 +15,48 @@ const result = await withPage({}, async page => {
     await page.waitForSelector('#token-dialog[open]', { timeout: 10000 });
     reasons.push(await page.locator('#token-reason').innerText());
   };
+  const answer = async value => {
+    await page.fill('#token-input', value);
+    await page.click('#token-ok');
+    await page.waitForFunction(() => !document.getElementById('token-dialog').open, null, { timeout: 5000 }).catch(() => {});
+  };
   const state = () => page.getAttribute(`${card} [data-field="state"]`, 'data-value');
   const waitState = value => page.waitForFunction(([selector, v]) =>
     document.querySelector(selector + ' [data-field="state"]')?.dataset.value === v, [card, value], { timeout: 20000 });
   const press = action => page.click(`${card} button[data-action="${action}"]`);
+  const watchPrompt = () => {
+    const seen = { prompted: false };
+    page.locator('#token-dialog[open]').waitFor({ timeout: 5000 }).then(() => { seen.prompted = true; }, () => {});
+    return seen;
+  };
 
   await page.goto(url);
-  await page.waitForSelector(`${card} button[data-action="stop"]`, { timeout: 15000 });
-
-  await press('stop');
   await prompt();
   await page.screenshot({ path: screenshot, fullPage: false });
   await page.click('#token-cancel');
-  await page.waitForFunction(() => document.getElementById('action-status').classList.contains('error'), null, { timeout: 10000 });
-  const afterCancel = await page.locator('#action-status').innerText();
-  await page.waitForTimeout(1500);
-  const stateAfterCancel = await state();
+  await page.waitForTimeout(2500);
+  const cardsAfterCancel = await page.locator('#pipelines [data-pipeline]').count();
 
+  await page.reload();
+  await prompt();
+  await answer('not-the-token-0123456789');
+  await prompt();
+  await answer(token);
+  await page.waitForSelector(`${card} button[data-action="stop"]`, { timeout: 15000 });
+
+  const onStop = watchPrompt();
   await press('stop');
-  await prompt();
-  await page.fill('#token-input', 'not-the-token');
-  await page.click('#token-ok');
-  await page.waitForFunction(() => !document.getElementById('token-dialog').open, null, { timeout: 5000 }).catch(() => {});
-  await prompt();
-  await page.fill('#token-input', token);
-  await page.click('#token-ok');
   await waitState('stopped');
-  const stateAfterToken = await state();
-
-  let promptedOnStart = false;
-  page.locator('#token-dialog[open]').waitFor({ timeout: 15000 }).then(() => { promptedOnStart = true; }, () => {});
+  const stateAfterStop = await state();
+  const onStart = watchPrompt();
   await press('start');
   await waitState('running');
+  await page.waitForFunction(() => document.getElementById('feed-state').textContent === 'connected', null,
+    { timeout: 10000 }).catch(() => {});
   return {
-    reasons, afterCancel, stateAfterCancel, stateAfterToken, promptedOnStart, stateAfterStart: await state(),
-    stored: await page.evaluate(() => sessionStorage.getItem('earshot-token')),
+    reasons, cardsAfterCancel, promptedOnStop: onStop.prompted, stateAfterStop, promptedOnStart: onStart.prompted,
+    stateAfterStart: await state(), stored: await page.evaluate(() => sessionStorage.getItem('earshot-token')),
+    feedState: await page.locator('#feed-state').innerText(),
   };
 });
 console.log(JSON.stringify(result));

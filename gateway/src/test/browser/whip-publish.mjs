@@ -30,6 +30,7 @@ const result = await withPage({ fakeAudio: wav }, async page => {
     });
     const answer = await response.text();
     const out = { status: response.status, location: response.headers.get('Location'),
+      session: response.headers.get('X-Earshot-Session'),
       etag: response.headers.get('ETag'), answerHasOpus: /opus\/48000/i.test(answer), connected: false };
     if (response.status !== 201) {
       out.error = answer;

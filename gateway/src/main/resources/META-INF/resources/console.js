@@ -51,9 +51,20 @@ function storedToken() {
   try { return sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
 }
 
+/**
+ * Headers of every API call: the stored token, and X-Earshot-Request, which no cross-site form can send (without a
+ * token the gateway takes calls that change something only with it, or with a JSON or audio body).
+ */
 function authHeaders(headers = {}) {
   const token = storedToken();
-  return token ? { ...headers, Authorization: 'Bearer ' + token } : { ...headers };
+  const marked = { ...headers, 'X-Earshot-Request': '1' };
+  return token ? { ...marked, Authorization: 'Bearer ' + token } : marked;
+}
+
+/** A URL with the stored token as access_token, for EventSource, which cannot send headers. */
+function withToken(url) {
+  const token = storedToken();
+  return token ? url + (url.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(token) : url;
 }
 
 /** Asks for the token with the server's reason; resolves to the token, or null when the user cancels. */
@@ -94,19 +105,41 @@ async function mutate(url, options = {}) {
   for (;;) {
     const response = await fetch(url, { ...options, headers: authHeaders(options.headers) });
     if (response.status !== 401 && response.status !== 403) return response;
-    const token = await askToken(await errorText(response));
-    if (!token) return response;
-    try { sessionStorage.setItem(TOKEN_KEY, token); } catch (e) { /* private mode: asked again next time */ }
+    if (!await promptToken(response)) return response;
   }
+}
+
+/** One token prompt at a time: concurrent refused calls share it. Resolves to whether a token was entered. */
+let pendingPrompt = null;
+function promptToken(response) {
+  if (!pendingPrompt) {
+    pendingPrompt = errorText(response).then(askToken).then(token => {
+      pendingPrompt = null;
+      if (!token) return false;
+      try { sessionStorage.setItem(TOKEN_KEY, token); } catch (e) { /* private mode: asked again next time */ }
+      if (typeof connectFeed === 'function') connectFeed();
+      return true;
+    });
+  }
+  return pendingPrompt;
 }
 
 // ---- status ----------------------------------------------------------------------------------------------------
 
 const state = { pipelines: [], refreshes: 0 };
 
+/** Reads send the token too: with one set, transcripts and state are not for everyone. A 401 asks for it once. */
+let readRefused = false;
 async function getJson(url) {
-  const response = await fetch(url, { cache: 'no-store' });
-  return { ok: response.ok, status: response.status, body: await response.json() };
+  for (;;) {
+    const response = await fetch(url, { cache: 'no-store', headers: authHeaders() });
+    if (response.status === 401 && !readRefused) {
+      if (await promptToken(response)) continue;
+      readRefused = true;
+    }
+    if (response.ok) readRefused = false;
+    return { ok: response.ok, status: response.status, body: await response.json() };
+  }
 }
 
 async function refreshHealth() {
@@ -335,7 +368,7 @@ let events = null;
 function connectFeed() {
   if (events) events.close();
   const pipeline = $('feed-pipeline').value;
-  events = new EventSource('/api/events' + (pipeline ? '?pipeline=' + encodeURIComponent(pipeline) : ''));
+  events = new EventSource(withToken('/api/events' + (pipeline ? '?pipeline=' + encodeURIComponent(pipeline) : '')));
   $('feed-state').textContent = 'connecting…';
   events.onopen = () => { $('feed-state').textContent = 'connected'; };
   events.onerror = () => { $('feed-state').textContent = 'reconnecting…'; };
@@ -418,23 +451,13 @@ const talk = {
       if (!location) throw new Error('the gateway answered 201 without a Location header');
       this.resource = new URL(location, window.location.href).href;
       await this.peer.setRemoteDescription({ type: 'answer', sdp: await response.text() });
-      this.session = await this.findSession(this.resource);
+      this.session = response.headers.get('X-Earshot-Session');
       this.status('Talking to pipeline ' + pipeline + '. Press Stop when done.');
       $('talk').dataset.resource = this.resource;
       if (this.session) $('talk').dataset.session = this.session;
     } catch (e) {
       await this.stop('Could not talk: ' + (e && e.message ? e.message : e), true);
     }
-  },
-
-  /** The session behind the WHIP resource: its last path segment when /api/sessions knows it, else null. */
-  async findSession(resource) {
-    const candidate = decodeURIComponent(new URL(resource).pathname.split('/').filter(s => s).pop() || '');
-    try {
-      const { ok, body } = await getJson('/api/sessions?pipeline=' + encodeURIComponent(this.pipeline));
-      if (ok && body.some(s => s.id === candidate)) return candidate;
-    } catch (e) { /* the feed falls back to the pipeline */ }
-    return null;
   },
 
   onConnectionState() {

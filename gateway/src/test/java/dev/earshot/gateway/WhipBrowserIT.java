@@ -114,7 +114,9 @@ class WhipBrowserIT {
         assertEquals(200, published.get("deleteStatus").asInt(), result.describe());
         String location = published.get("location").asText();
         assertTrue(location.startsWith("/whip/default/"), location);
-        String session = location.substring(location.lastIndexOf('/') + 1);
+        String session = published.get("session").asText();
+        assertTrue(location.substring(location.lastIndexOf('/') + 1).matches("[0-9a-f]{32}"),
+                "the resource id is 128 random bits, not the session id: " + location);
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline && gateway.status("/api/sessions/" + session) == 200) {

@@ -18,8 +18,8 @@ import jakarta.inject.Inject;
 import java.util.Set;
 
 /**
- * Routes served straight on the Vert.x router: the access guard in front of {@code /api}, and the live transcript
- * streams {@code GET /api/events} (Server-Sent Events) and {@code GET /api/events/ws} (WebSocket). Both streams take
+ * Routes served straight on the Vert.x router (behind the access guard, {@code dev.earshot.gateway.access}): the
+ * live transcript streams {@code GET /api/events} (Server-Sent Events) and {@code GET /api/events/ws} (WebSocket). Both streams take
  * the same filters and share one overflow policy ({@link EventStreamClient}).
  */
 @ApplicationScoped
@@ -42,26 +42,8 @@ public class ApiRoutes {
     ObjectMapper json;
 
     void routes(@Observes Router router) {
-        AccessPolicy policy = new AccessPolicy(config.api().token());
-        router.route("/api/*").order(-1000).handler(ctx -> guard(ctx, policy));
         router.get("/api/events").order(-900).handler(this::events);
         router.get("/api/events/ws").order(-900).handler(this::eventsWebSocket);
-    }
-
-    private void guard(RoutingContext ctx, AccessPolicy policy) {
-        var remote = ctx.request().remoteAddress();
-        AccessPolicy.Decision decision = policy.decide(ctx.request().method().name(), ctx.normalizedPath(),
-                remote == null ? null : remote.hostAddress(), ctx.request().getHeader("Authorization"));
-        if (decision.allowed()) {
-            ctx.next();
-            return;
-        }
-        HttpServerResponse response = ctx.response().setStatusCode(decision.status())
-                .putHeader("Content-Type", "application/json");
-        if (decision.status() == 401) {
-            response.putHeader("WWW-Authenticate", "Bearer realm=\"earshot\"");
-        }
-        response.end(toJson(new ApiError(decision.status(), decision.reason())));
     }
 
     /**

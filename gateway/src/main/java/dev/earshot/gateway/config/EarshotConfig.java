@@ -115,10 +115,30 @@ public interface EarshotConfig {
 
     interface ApiConfig {
         /**
-         * Bearer token for the API. When set, every non-GET {@code /api} call needs
-         * {@code Authorization: Bearer <token>}. When unset, calls that change state are accepted from loopback only.
+         * The gateway's token: grants everything (administration, audio in, transcripts out), sent as
+         * {@code Authorization: Bearer <token>} or as the {@code access_token} query parameter. At least 16
+         * characters, not a placeholder. When no token is set at all, the gateway serves this machine only
+         * (loopback peers, loopback {@code Host}, same-origin requests); see docs/SECURITY.md.
          */
         Optional<String> token();
+
+        /** A narrower token for audio in only (uploads, WHIP, vosk-server). Needs {@code token} set too. */
+        Optional<String> ingestToken();
+
+        /** A narrower token for transcripts and state out only (event streams, sessions, metrics). Needs {@code token}. */
+        Optional<String> readToken();
+
+        /**
+         * Lets listeners bind beyond loopback while no token is set. The HTTP API and the vosk-server port still serve
+         * loopback callers only; the Wyoming port (which has no authentication) serves its peers. Off by default: then
+         * a non-loopback listen address without a token stops the start with a message.
+         */
+        @WithDefault("false")
+        boolean allowRemoteWithoutToken();
+
+        /** Serve {@code /q/metrics} without a token (for a Prometheus that cannot send one). */
+        @WithDefault("false")
+        boolean publicMetrics();
 
         /** Largest plugin jar accepted by {@code POST /api/plugins}; larger uploads get 413. */
         @WithDefault("20M")

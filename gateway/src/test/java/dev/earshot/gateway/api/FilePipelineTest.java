@@ -74,7 +74,7 @@ class FilePipelineTest {
         reader.start();
         connected.get(10, java.util.concurrent.TimeUnit.SECONDS);
 
-        given().post("/api/pipelines/files/start").then().statusCode(200).body("state", equalTo("running"));
+        given().header("X-Earshot-Request", "1").post("/api/pipelines/files/start").then().statusCode(200).body("state", equalTo("running"));
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline && (lines(linesBefore).size() < 2 || finals(streamed).size() < 2)) {
             Thread.sleep(50);
@@ -118,7 +118,7 @@ class FilePipelineTest {
         assertEquals(2, metric(metrics, "earshot_transcripts_total{pipeline=\"files\",type=\"final\"}"));
         assertEquals(2, metric(metrics, "earshot_sink_delivered_total{sink=\"transcripts\"}"));
 
-        given().post("/api/pipelines/files/stop").then().statusCode(200).body("state", equalTo("stopped"));
+        given().header("X-Earshot-Request", "1").post("/api/pipelines/files/stop").then().statusCode(200).body("state", equalTo("stopped"));
         stream.cancel(true);
     }
 

@@ -130,8 +130,12 @@ class TranscribeTest {
 
     @Test
     void unsupportedContentTypeGets415() {
-        given().contentType("text/plain").body("hello")
+        given().contentType("text/plain").header("X-Earshot-Request", "1").body("hello")
                 .when().post("/api/transcribe")
                 .then().statusCode(415);
+        // Without the marker, a text/plain POST is what any web page can send cross-site: refused before it is read.
+        given().contentType("text/plain").body("hello")
+                .when().post("/api/transcribe")
+                .then().statusCode(403).body("error", org.hamcrest.Matchers.containsString("X-Earshot-Request"));
     }
 }

@@ -1,6 +1,8 @@
 package dev.earshot.gateway.ingest.vosk;
 
 import dev.earshot.gateway.Gateway;
+import dev.earshot.gateway.access.AccessGuard;
+import dev.earshot.gateway.access.AccessLevel;
 import dev.earshot.gateway.config.EarshotConfig;
 import dev.earshot.gateway.ingest.Listening;
 import io.quarkus.runtime.ShutdownEvent;
@@ -38,6 +40,9 @@ public class VoskEndpoint {
     @Inject
     EarshotConfig config;
 
+    @Inject
+    AccessGuard access;
+
     private final AtomicInteger connections = new AtomicInteger();
     private volatile HttpServer server;
     private volatile VoskConnection.Limits limits;
@@ -55,7 +60,7 @@ public class VoskEndpoint {
                 .setMaxWebSocketMessageSize(maxMessage).setMaxWebSocketFrameSize(maxMessage)
                 // Backstop for connections that never finish a handshake; open WebSockets have their own idle check.
                 .setIdleTimeout((int) Math.max(1, vosk.idleTimeout().toSeconds() * 2)).setIdleTimeoutUnit(TimeUnit.SECONDS);
-        HttpServer created = Listening.await(vertx.createHttpServer(options).requestHandler(this::handle).listen(),
+        HttpServer created = Listening.await(vertx.createHttpServer(options).requestHandler(this::handleOwnPort).listen(),
                 "vosk-server endpoint", vosk.host(), vosk.port(), "earshot.ingest.vosk");
         server = created;
         LOG.infof("vosk-server WebSocket endpoint on ws://%s:%d/ and ws://<http host>%s (pipeline '%s')",
@@ -100,6 +105,13 @@ public class VoskEndpoint {
             limits = current;
         }
         return current;
+    }
+
+    /** The dedicated port: any path, as vosk-server; the access policy of audio in, as on the HTTP port. */
+    private void handleOwnPort(HttpServerRequest request) {
+        if (access.decide(request, AccessLevel.AUDIO_IN)) {
+            handle(request);
+        }
     }
 
     private void handle(HttpServerRequest request) {

@@ -1,7 +1,6 @@
 package dev.earshot.gateway.ingest.whip;
 
 import dev.earshot.gateway.Gateway;
-import dev.earshot.gateway.api.AccessPolicy;
 import dev.earshot.gateway.config.EarshotConfig;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
@@ -65,6 +64,8 @@ public class WhipEndpoint {
 
     private static final Logger LOG = Logger.getLogger(WhipEndpoint.class);
     public static final String PREFIX = "/whip/";
+    /** The pipeline session behind a WHIP resource (as in {@code /api/sessions}), in the 201 answer. */
+    public static final String SESSION_HEADER = "X-Earshot-Session";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     @Inject
@@ -138,8 +139,7 @@ public class WhipEndpoint {
         if (!config.ingest().whip().enabled()) {
             return;
         }
-        AccessPolicy policy = new AccessPolicy(config.api().token());
-        router.route("/whip/*").order(-800).handler(ctx -> handle(ctx, policy));
+        router.route("/whip/*").order(-800).handler(this::handle);
     }
 
     /** Resources open now (POSTs being answered included). */
@@ -152,16 +152,14 @@ public class WhipEndpoint {
         return webrtc;
     }
 
-    private void handle(RoutingContext ctx, AccessPolicy policy) {
+    private void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         String[] path = ctx.normalizedPath().substring(PREFIX.length()).split("/", -1);
         String method = request.method().name();
         if (path.length == 1 && !path[0].isEmpty()) {
             switch (method) {
                 case "POST" -> {
-                    if (allowed(ctx, policy)) {
-                        offer(ctx, path[0]);
-                    }
+                    offer(ctx, path[0]);
                 }
                 case "OPTIONS" -> ctx.response().setStatusCode(204).putHeader("Accept-Post", "application/sdp")
                         .putHeader("Allow", "OPTIONS, POST").end();
@@ -176,15 +174,11 @@ public class WhipEndpoint {
             }
             switch (method) {
                 case "DELETE" -> {
-                    if (allowed(ctx, policy)) {
-                        session.end("deleted by the client", "deleted");
-                        ctx.response().setStatusCode(200).end();
-                    }
+                    session.end("deleted by the client", "deleted");
+                    ctx.response().setStatusCode(200).end();
                 }
                 case "PATCH" -> {
-                    if (allowed(ctx, policy)) {
-                        patch(ctx, session);
-                    }
+                    patch(ctx, session);
                 }
                 case "OPTIONS" -> ctx.response().setStatusCode(204).putHeader("Accept-Patch", "application/trickle-ice-sdpfrag")
                         .putHeader("Allow", "OPTIONS, PATCH, DELETE").end();
@@ -194,14 +188,6 @@ public class WhipEndpoint {
         } else {
             error(ctx, 404, "WHIP resources are " + PREFIX + "<pipeline> (POST) and " + PREFIX + "<pipeline>/<session>", Map.of());
         }
-    }
-
-    private boolean allowed(RoutingContext ctx, AccessPolicy policy) {
-        AccessPolicy.Decision decision = policy.decideIngest(ctx.request().method().name(), ctx.request().getHeader("Authorization"));
-        if (!decision.allowed()) {
-            error(ctx, decision.status(), decision.reason(), Map.of("WWW-Authenticate", "Bearer realm=\"earshot\""));
-        }
-        return decision.allowed();
     }
 
     private void offer(RoutingContext ctx, String pipelineName) {
@@ -246,8 +232,9 @@ public class WhipEndpoint {
             return;
         }
         Context home = Vertx.currentContext();
-        String etag = "\"" + HexFormat.of().formatHex(randomBytes()) + "\"";
-        WhipSession whipSession = new WhipSession(pipeline.name(), etag, home, whip.connectTimeout(), whip.idleTimeout(),
+        String etag = "\"" + HexFormat.of().formatHex(randomBytes(12)) + "\"";
+        String resource = HexFormat.of().formatHex(randomBytes(16));
+        WhipSession whipSession = new WhipSession(pipeline.name(), resource, etag, home, whip.connectTimeout(), whip.idleTimeout(),
                 this::ended);
         var remote = ctx.request().remoteAddress();
         Session session;
@@ -261,7 +248,7 @@ public class WhipEndpoint {
             return;
         }
         whipSession.bind(session);
-        sessions.put(session.id(), whipSession);
+        sessions.put(resource, whipSession);
         WebRtcAudio rtc = webrtc;
         CompletableFuture<AudioPeer> answered = rtc == null ? CompletableFuture.failedFuture(new IllegalStateException("WebRTC is shut down"))
                 : rtc.answer(sdp, whipSession.peerListener());
@@ -276,18 +263,19 @@ public class WhipEndpoint {
                 return;
             }
             whipSession.started(peer);
-            String location = PREFIX + pipeline.name() + "/" + session.id();
+            String location = PREFIX + pipeline.name() + "/" + resource;
             ctx.response().setStatusCode(201).putHeader("Location", location).putHeader("ETag", etag)
+                    .putHeader(SESSION_HEADER, session.id())
                     .putHeader("Content-Type", "application/sdp")
-                    .putHeader("Access-Control-Expose-Headers", "Location, ETag")
+                    .putHeader("Access-Control-Expose-Headers", "Location, ETag, " + SESSION_HEADER)
                     .end(peer.answerSdp());
             LOG.infof("WHIP session %s in pipeline '%s' from %s: answered", session.id(), pipeline.name(),
                     remote == null ? "unknown" : remote.hostAddress());
         }));
     }
 
-    private static byte[] randomBytes() {
-        byte[] bytes = new byte[12];
+    private static byte[] randomBytes(int count) {
+        byte[] bytes = new byte[count];
         RANDOM.nextBytes(bytes);
         return bytes;
     }
@@ -323,7 +311,7 @@ public class WhipEndpoint {
     }
 
     private void ended(WhipSession session, String cause) {
-        if (session.session() != null && sessions.remove(session.id(), session)) {
+        if (session.session() != null && sessions.remove(session.resource(), session)) {
             reserved.decrementAndGet();
         } else if (session.session() == null) {
             reserved.decrementAndGet();

@@ -37,6 +37,7 @@ final class WhipSession {
     private final String pipeline;
     private final String etag;
     private final Context home;
+    private final String resource;
     private final Duration connectTimeout;
     private final Duration idleTimeout;
     private final BiConsumer<WhipSession, String> whenEnded;
@@ -55,9 +56,10 @@ final class WhipSession {
     private boolean ended;
     private long timer = -1;
 
-    WhipSession(String pipeline, String etag, Context home, Duration connectTimeout, Duration idleTimeout,
+    WhipSession(String pipeline, String resource, String etag, Context home, Duration connectTimeout, Duration idleTimeout,
                 BiConsumer<WhipSession, String> whenEnded) {
         this.pipeline = pipeline;
+        this.resource = resource;
         this.etag = etag;
         this.home = home;
         this.connectTimeout = connectTimeout;
@@ -67,6 +69,11 @@ final class WhipSession {
 
     String pipeline() {
         return pipeline;
+    }
+
+    /** The last segment of the resource URL: 128 random bits, the capability to PATCH and DELETE the session. */
+    String resource() {
+        return resource;
     }
 
     String etag() {

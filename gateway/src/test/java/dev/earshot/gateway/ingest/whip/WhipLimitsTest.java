@@ -46,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 @TestProfile(WhipLimitsTest.Limits.class)
 class WhipLimitsTest {
 
-    static final String TOKEN = "whip-test-token";
+    static final String TOKEN = "whip-test-token-0123456789";
     private static final int MAX_OFFER = 8 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -121,8 +121,9 @@ class WhipLimitsTest {
         expect(send("POST", "/whip/nowhere", "application/sdp", offer.getBytes(), "Authorization", "Bearer " + TOKEN),
                 404, "unknown pipeline 'nowhere' (available: ");
         expect(send("POST", "/whip/default", "application/sdp", offer.getBytes()), 401, "Authorization: Bearer");
-        expect(send("POST", "/whip/default", "application/sdp", offer.getBytes(), "Authorization", "Bearer nope"), 401, "not the one");
-        expect(send("GET", "/whip/default", null, null), 405, "use POST");
+        expect(send("POST", "/whip/default", "application/sdp", offer.getBytes(), "Authorization", "Bearer nope"), 401, "not accepted here");
+        expect(send("GET", "/whip/default", null, null), 401, "Bearer");
+        expect(send("GET", "/whip/default", null, null, "Authorization", "Bearer " + TOKEN), 405, "use POST");
         expect(send("DELETE", "/whip/default/no-such-session", null, null, "Authorization", "Bearer " + TOKEN), 404, "no WHIP session");
         assertEquals(204, send("OPTIONS", "/whip/default", null, null).statusCode());
         awaitTrue(() -> whip.sessions() == 0 && whip.webrtc().openPeers() == 0, "nothing left open");
@@ -142,8 +143,11 @@ class WhipLimitsTest {
         expect(third, 503, "2 WHIP sessions are open (earshot.ingest.whip.max-sessions)");
         assertEquals("5", third.headers().firstValue("Retry-After").orElse(""));
 
-        String id = location.substring(location.lastIndexOf('/') + 1);
-        JsonNode view = JSON.readTree(send("GET", "/api/sessions/" + id, null, null).body());
+        String id = first.headers().firstValue("X-Earshot-Session").orElseThrow();
+        String resource = location.substring(location.lastIndexOf('/') + 1);
+        assertTrue(resource.matches("[0-9a-f]{32}") && !resource.contains(id), "the resource id is 128 random bits: " + location);
+        assertEquals(401, send("GET", "/api/sessions/" + id, null, null).statusCode(), "sessions are not for everyone");
+        JsonNode view = JSON.readTree(send("GET", "/api/sessions/" + id, null, null, "Authorization", "Bearer " + TOKEN).body());
         assertEquals("whip", view.get("origin").asText());
         assertEquals("live", view.get("pacing").asText());
         assertTrue(view.has("framesReceived") && view.has("droppedFrames"), view.toString());
@@ -164,7 +168,7 @@ class WhipLimitsTest {
         awaitTrue(() -> whip.sessions() == 0, "the unconnected session ended by the connect timeout");
         awaitTrue(() -> whip.webrtc().openPeers() == 0, "its peer connection was released");
         awaitTrue(() -> gateway.runtime().pipelines().stream().allMatch(p -> p.sessionCount() == 0), "pipeline sessions closed");
-        String metrics = send("GET", "/q/metrics", null, null).body();
+        String metrics = send("GET", "/q/metrics", null, null, "Authorization", "Bearer " + TOKEN).body();
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("earshot_whip_sessions_ended_total{cause=\"connect-timeout\"")
                 && !l.endsWith(" 0.0")), metrics.lines().filter(l -> l.contains("whip")).toList().toString());
         assertTrue(metrics.contains("earshot_whip_sessions_ended_total{cause=\"deleted\""), "deleted counted");
@@ -216,7 +220,7 @@ class WhipLimitsTest {
         JsonNode published = JSON.readTree(result.lastLine());
         assertTrue(published.get("connected").asBoolean(), result.describe());
         String location = published.get("location").asText();
-        String session = location.substring(location.lastIndexOf('/') + 1);
+        String session = published.get("session").asText();
         awaitIdle();
         Thread.sleep(500); // the last final travels through the bus
         subscription.close();
