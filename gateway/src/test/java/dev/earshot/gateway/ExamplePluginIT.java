@@ -150,7 +150,7 @@ class ExamplePluginIT {
             HttpResponse<String> removed = send(gateway, delete(gateway, "/api/plugins/keyword-alert", TOKEN));
             assertEquals(200, removed.statusCode(), removed.body());
             assertFalse(Files.exists(data.resolve("installed-plugins/keyword-alert.jar")), "jar deleted");
-            HttpResponse<String> list = send(gateway, HttpRequest.newBuilder(gateway.uri("/api/plugins")).build());
+            HttpResponse<String> list = send(gateway, gateway.request("/api/plugins").build());
             assertFalse(list.body().contains("keyword-alert"), list.body());
             HttpResponse<String> after = send(gateway, post(gateway, "/api/pipelines/alerts/start", TOKEN));
             assertEquals(500, after.statusCode(), after.body());
@@ -234,10 +234,10 @@ class ExamplePluginIT {
             assertTrue(ready.body().contains("cannot use plugin 'failing' (for sink 'failing'): plugin 'failing' hook start failed"),
                     ready.body());
             assertTrue(ready.body().contains("plugin 'hanging' hook start did not return within 2000 ms"), ready.body());
-            HttpResponse<String> stuck = send(gateway, HttpRequest.newBuilder(gateway.uri("/api/pipelines/stuck")).build());
+            HttpResponse<String> stuck = send(gateway, gateway.request("/api/pipelines/stuck").build());
             assertTrue(stuck.body().contains("\"state\":\"failed\"") && stuck.body().contains(
                     "cannot use plugin 'hanging' (for hook 'hanging'): plugin 'hanging' hook start did not return within 2000 ms"), stuck.body());
-            HttpResponse<String> plugin = send(gateway, HttpRequest.newBuilder(gateway.uri("/api/plugins/failing")).build());
+            HttpResponse<String> plugin = send(gateway, gateway.request("/api/plugins/failing").build());
             assertTrue(plugin.body().contains("\"state\":\"failed\"") && plugin.body().contains("\"installed\":true"), plugin.body());
             HttpResponse<String> other = send(gateway, gateway.upload(SpeechFixtures.DATA.resolve(
                     "librivox/sense_and_sensibility_01_austen_64kb-0930.wav")));

@@ -160,7 +160,7 @@ class GracefulShutdownIT {
     private static void awaitSession(PackagedGateway gateway) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            String sessions = gateway.client.send(java.net.http.HttpRequest.newBuilder(gateway.uri("/api/sessions")).build(),
+            String sessions = gateway.client.send(gateway.request("/api/sessions").build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             if (sessions.contains("api:transcribe")) {
                 return;

@@ -25,11 +25,14 @@ final class PackagedGateway {
     final Path log;
     final int port;
     final HttpClient client = HttpClient.newHttpClient();
+    /** The API token it was started with ({@code -Dearshot.api.token=}), sent with every request made here; or null. */
+    final String token;
 
-    private PackagedGateway(Process process, Path log, int port) {
+    private PackagedGateway(Process process, Path log, int port, String token) {
         this.process = process;
         this.log = log;
         this.port = port;
+        this.token = token;
     }
 
     static PackagedGateway launch(Path workDir, Path log, int port, String... options) throws IOException {
@@ -44,7 +47,13 @@ final class PackagedGateway {
         command.add(APP.toString());
         Process process = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new PackagedGateway(process, log, port);
+        String token = null;
+        for (String option : options) {
+            if (option.startsWith("-Dearshot.api.token=")) {
+                token = option.substring("-Dearshot.api.token=".length());
+            }
+        }
+        return new PackagedGateway(process, log, port, token);
     }
 
     static int freePort() throws IOException {
@@ -57,10 +66,16 @@ final class PackagedGateway {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
+    /** A request to the gateway, with its token when it has one. */
+    HttpRequest.Builder request(String path) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri(path));
+        return token == null ? builder : builder.header("Authorization", "Bearer " + token);
+    }
+
     /** Status of a GET, or -1 when nothing answers. */
     int status(String path) throws InterruptedException {
         try {
-            return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).build(),
+            return client.send(request(path).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
@@ -81,7 +96,7 @@ final class PackagedGateway {
     }
 
     HttpRequest upload(Path wav) throws IOException {
-        return HttpRequest.newBuilder(uri("/api/transcribe")).header("Content-Type", "audio/wav")
+        return request("/api/transcribe").header("Content-Type", "audio/wav")
                 .POST(HttpRequest.BodyPublishers.ofFile(wav)).build();
     }
 

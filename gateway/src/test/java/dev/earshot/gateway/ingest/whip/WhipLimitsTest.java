@@ -125,7 +125,8 @@ class WhipLimitsTest {
         expect(send("GET", "/whip/default", null, null), 401, "Bearer");
         expect(send("GET", "/whip/default", null, null, "Authorization", "Bearer " + TOKEN), 405, "use POST");
         expect(send("DELETE", "/whip/default/no-such-session", null, null, "Authorization", "Bearer " + TOKEN), 404, "no WHIP session");
-        assertEquals(204, send("OPTIONS", "/whip/default", null, null).statusCode());
+        assertEquals(401, send("OPTIONS", "/whip/default", null, null).statusCode(), "deny by default: OPTIONS too");
+        assertEquals(204, send("OPTIONS", "/whip/default", null, null, "Authorization", "Bearer " + TOKEN).statusCode());
         awaitTrue(() -> whip.sessions() == 0 && whip.webrtc().openPeers() == 0, "nothing left open");
     }
 
