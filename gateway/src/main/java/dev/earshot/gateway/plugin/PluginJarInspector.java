@@ -86,6 +86,7 @@ final class PluginJarInspector {
         }
         Set<String> names = new HashSet<>();
         long total = 0;
+        long jarMetadata = 0;
         byte[] buffer = new byte[64 * 1024];
         Enumeration<? extends ZipEntry> entries = zip.entries();
         while (entries.hasMoreElements()) {
@@ -109,6 +110,11 @@ final class PluginJarInspector {
                 while ((n = in.read(buffer)) > 0) {
                     inflated += n;
                     total += n;
+                    if (cap == MAX_JAR_METADATA && (jarMetadata += n) > MAX_JAR_METADATA) {
+                        // The JDK keeps the manifest and every signature file in memory together while it verifies.
+                        throw new PluginInstallException(INVALID, "the jar's manifest and signature files inflate to more than "
+                                + MAX_JAR_METADATA + " bytes together (a fixed limit)");
+                    }
                     if (inflated > cap) {
                         throw new PluginInstallException(INVALID, "the entry '" + shorten(name) + "' inflates to more than "
                                 + cap + " bytes, the limit for " + capKind(name) + " (a fixed limit)");
