@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -195,6 +196,17 @@ class PluginChecksApiTest {
         assertEquals(List.of(), folderContents(), "the partial upload was deleted");
         JvmBaseline.assertBack(baseline, JvmBaseline.measure());
         Files.delete(big);
+    }
+
+    @AfterAll
+    static void deleteWork() throws IOException {
+        if (Files.isDirectory(WORK)) {
+            try (Stream<Path> files = Files.walk(WORK)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
     }
 
     private static long loadThreads() {
