@@ -13,6 +13,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,6 +46,8 @@ public abstract class PluginContract {
         Plugin plugin = load();
         assertFalse(plugin.name() == null || plugin.name().isBlank(), "the plugin has no name");
         assertNotEquals("unknown", plugin.version(), "no version: add earshot-plugin.properties with version=${project.version}");
+        assertEquals(plugin.name(), declaredName(plugin), "earshot-plugin.properties beside " + plugin.getClass().getName()
+                + " must say name=" + plugin.name() + ": a gateway reads it to check the plugin before loading it");
         Set<String> names = new HashSet<>();
         Consumer<String> unique = name -> {
             assertFalse(name == null || name.isBlank(), "a factory has no name");
@@ -64,5 +67,18 @@ public abstract class PluginContract {
         TestPluginContext context = TestPluginContext.plugin(plugin.name(), Map.of(), home);
         Watchdog.run(hookTimeLimit(), "plugin '" + plugin.name() + "' start", () -> plugin.start(context));
         Watchdog.run(hookTimeLimit(), "plugin '" + plugin.name() + "' stop", plugin::stop);
+    }
+
+    private static String declaredName(Plugin plugin) {
+        try (var in = plugin.getClass().getResourceAsStream("earshot-plugin.properties")) {
+            if (in == null) {
+                return null;
+            }
+            java.util.Properties properties = new java.util.Properties();
+            properties.load(in);
+            return properties.getProperty("name");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -8,6 +8,7 @@ import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.LoadedPlugin;
 import dev.earshot.gateway.plugin.PluginFolder;
 import dev.earshot.gateway.plugin.PluginInstallException;
+import dev.earshot.gateway.plugin.PluginPolicy;
 import dev.earshot.gateway.plugin.PluginRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.LaunchMode;
@@ -61,8 +62,8 @@ public class Gateway {
     void onStart(@Observes StartupEvent event) {
         GatewaySettings settings = settings(config);
         PluginRegistry plugins = PluginRegistry.load(Thread.currentThread().getContextClassLoader());
-        pluginFolder = new PluginFolder(pluginDir(config, settings));
-        for (LoadedPlugin installed : pluginFolder.loadAll()) {
+        pluginFolder = new PluginFolder(pluginDir(config, settings), pluginPolicy(config, settings));
+        for (LoadedPlugin installed : pluginFolder.loadAll(plugins::plugin)) {
             try {
                 plugins.add(installed);
                 LOG.infof("plugin '%s' %s loaded from %s", installed.name(), installed.version(), installed.location());
@@ -132,6 +133,13 @@ public class Gateway {
     /** Largest plugin jar {@code POST /api/plugins} accepts. */
     public long maxPluginSize() {
         return config.api().maxPluginSize().asLongValue();
+    }
+
+    static PluginPolicy pluginPolicy(EarshotConfig config, GatewaySettings settings) {
+        EarshotConfig.PluginChecksConfig checks = config.pluginChecks();
+        return new PluginPolicy(checks.maxEntries(), checks.maxInflatedSize().asLongValue(), checks.maxCompressionRatio(),
+                checks.loadTimeout(), PluginPolicy.digests(checks.trustedDigests().orElse(List.of())),
+                checks.trustedSigner().map(file -> PluginPolicy.signer(settings.home().resolve(file))));
     }
 
     static java.nio.file.Path pluginDir(EarshotConfig config, GatewaySettings settings) {

@@ -53,7 +53,9 @@ public class PluginsResource {
 
     /**
      * Installs a plugin jar (the request body) into the plugins folder and starts it. With {@code ?sha256=<hex>} the
-     * upload must have that SHA-256. Needs the API token (or a loopback caller when none is set).
+     * upload must have that SHA-256. Needs the API token (or a loopback caller when none is set). The body is streamed
+     * to a temporary file (never held in memory, at most {@code earshot.api.max-plugin-size}) and checked there before
+     * any of its code runs (see {@link PluginFolder}).
      */
     @POST
     @Blocking
@@ -62,13 +64,8 @@ public class PluginsResource {
         GatewayRuntime runtime = Resources.runtime(gateway);
         PluginFolder folder = gateway.pluginFolder();
         try {
-            PluginFolder.Staged staged = folder.stage(body, gateway.maxPluginSize(), Optional.ofNullable(sha256));
-            if (runtime.plugins().plugin(staged.name()).isPresent()) {
-                folder.discard(staged);
-                throw new PluginInstallException(PluginInstallException.Reason.CONFLICT, "plugin '" + staged.name()
-                        + "' is already installed (" + runtime.plugins().plugin(staged.name()).get().location()
-                        + "); uninstall it first (DELETE /api/plugins/" + staged.name() + ")");
-            }
+            PluginFolder.Staged staged = folder.stage(body, gateway.maxPluginSize(), Optional.ofNullable(sha256),
+                    runtime.plugins()::plugin);
             LoadedPlugin plugin = folder.commit(staged);
             try {
                 runtime.install(plugin);
@@ -115,6 +112,7 @@ public class PluginsResource {
             case CONFLICT, IN_USE -> 409;
             case NOT_FOUND -> 404;
             case TOO_LARGE -> 413;
+            case UNTRUSTED -> 403;
         };
         return new WebApplicationException(e.getMessage(), ApiError.response(status, e.getMessage()).build());
     }

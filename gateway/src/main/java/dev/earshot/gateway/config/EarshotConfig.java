@@ -286,4 +286,44 @@ public interface EarshotConfig {
         @WithDefault("en")
         List<String> languages();
     }
+
+    /**
+     * Checks on a plugin jar before any of its code runs: at {@code POST /api/plugins} and for the jars in the plugins
+     * folder at start-up. A jar failing one is refused (400, or 403 when it is not trusted) with the limit and its key.
+     */
+    PluginChecksConfig pluginChecks();
+
+    interface PluginChecksConfig {
+        /** Most entries (files and folders) a plugin jar may hold. */
+        @WithDefault("20000")
+        int maxEntries();
+
+        /** Most bytes all entries of a plugin jar may inflate to, together (the jar is never unpacked; this bounds the work). */
+        @WithDefault("256M")
+        MemorySize maxInflatedSize();
+
+        /** Most times one entry may inflate beyond its compressed size, checked once it passed 1 MiB (zip bombs). */
+        @WithDefault("100")
+        int maxCompressionRatio();
+
+        /**
+         * Longest the plugin's static initialisers, constructor, {@code name()} and factory listing may take when it is
+         * loaded; a plugin that takes longer is refused and its class loader closed.
+         */
+        @WithDefault("10s")
+        Duration loadTimeout();
+
+        /**
+         * SHA-256 digests (hex, as {@code sha256sum} prints) of the only plugin jars to accept. When this or
+         * {@code trusted-signer} is set, a jar matching neither is refused with 403.
+         */
+        Optional<List<String>> trustedDigests();
+
+        /**
+         * An X.509 certificate file (PEM or DER, e.g. {@code keytool -exportcert -rfc}): plugin jars whose every file is
+         * signed (jarsigner) by this certificate, or by a chain holding it, are accepted. When this or
+         * {@code trusted-digests} is set, a jar matching neither is refused with 403.
+         */
+        Optional<String> trustedSigner();
+    }
 }

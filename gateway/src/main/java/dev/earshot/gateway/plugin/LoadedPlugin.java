@@ -23,16 +23,18 @@ public final class LoadedPlugin {
     private final String location;
     private final String spiVersion;
     private final Map<ComponentKind, List<String>> provides;
+    private final Map<ComponentKind, List<Object>> factories;
     private final PluginClassLoader classLoader;
     private final AtomicReference<State> state = new AtomicReference<>(State.LOADED);
     private volatile String failure;
 
     LoadedPlugin(Plugin plugin, String location, String spiVersion, Map<ComponentKind, List<String>> provides,
-                 PluginClassLoader classLoader) {
+                 Map<ComponentKind, List<Object>> factories, PluginClassLoader classLoader) {
         this.plugin = requireNonNull(plugin, "plugin is null");
         this.location = requireNonNull(location, "location is null");
         this.spiVersion = requireNonNull(spiVersion, "spiVersion is null");
         this.provides = Map.copyOf(provides);
+        this.factories = Map.copyOf(factories);
         this.classLoader = classLoader;
     }
 
@@ -75,6 +77,11 @@ public final class LoadedPlugin {
 
     public Map<ComponentKind, List<String>> provides() {
         return provides;
+    }
+
+    /** The factories the plugin listed when it was loaded (listed once, so that a plugin's code runs where bounded). */
+    Map<ComponentKind, List<Object>> factories() {
+        return factories;
     }
 
     /** True when the plugin provides a component of that kind and type. */

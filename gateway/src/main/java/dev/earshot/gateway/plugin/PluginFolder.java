@@ -10,6 +10,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,40 +19,49 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.UUID;
-import java.util.jar.JarFile;
-import java.util.regex.Pattern;
-import java.util.zip.ZipException;
+import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * The plugins folder: one jar per installed plugin, named {@code <plugin name>.jar}, each loaded with a
- * {@link PluginClassLoader} of its own. Uploads are written to a temporary file in the same folder, checked (size,
- * SHA-256, a loadable plugin with a compatible SPI version) and then moved into place atomically, so the folder never
- * holds a half-written jar.
+ * {@link PluginClassLoader} of its own. Uploads are written to a temporary file in the same folder and checked before
+ * any of their code runs: size, SHA-256, trust when configured, zip limits, and the metadata the jar declares (one
+ * plugin class, its name, no clash with a known plugin, a compatible SPI version), all read straight from the zip
+ * ({@link PluginJarInspector}). Only then is a class loader created; the plugin's static initialisers, constructor and
+ * factory listing run on a thread of their own within {@link PluginPolicy#loadTimeout()}. A jar is moved into place
+ * atomically, so the folder never holds a half-written one.
  */
 public final class PluginFolder {
 
     static final String SERVICE_FILE = "META-INF/services/" + Plugin.class.getName();
     private static final String TEMP_PREFIX = ".upload-";
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final System.Logger LOG = System.getLogger(PluginFolder.class.getName());
 
+    /** What a jar declares about its plugin in its metadata files, read without loading any of its classes. */
+    public record Declared(String pluginClass, String name, String version, String spiVersion) {
+    }
+
     /** An upload that was checked and is waiting to be installed under {@link #jar()}. */
-    public record Staged(Path temp, Path jar, String name, String sha256) {
+    public record Staged(Path temp, Path jar, String name, String sha256, Declared declared) {
     }
 
     private final Path folder;
+    private final PluginPolicy policy;
     private final ClassLoader spiLoader;
 
     public PluginFolder(Path folder) {
-        this(folder, Plugin.class.getClassLoader());
+        this(folder, PluginPolicy.DEFAULTS);
     }
 
-    PluginFolder(Path folder, ClassLoader spiLoader) {
+    public PluginFolder(Path folder, PluginPolicy policy) {
+        this(folder, policy, Plugin.class.getClassLoader());
+    }
+
+    PluginFolder(Path folder, PluginPolicy policy, ClassLoader spiLoader) {
         this.folder = requireNonNull(folder, "folder is null").toAbsolutePath().normalize();
+        this.policy = requireNonNull(policy, "policy is null");
         this.spiLoader = requireNonNull(spiLoader, "spiLoader is null");
     }
 
@@ -59,15 +69,22 @@ public final class PluginFolder {
         return folder;
     }
 
+    public PluginPolicy policy() {
+        return policy;
+    }
+
     /**
-     * Loads every {@code *.jar} of the folder (none when it does not exist). A jar that cannot be loaded is skipped
-     * with an error naming the file and the reason; left-over temporary uploads are deleted.
+     * Loads every {@code *.jar} of the folder (none when it does not exist), with the same checks as an upload; a
+     * plugin name taken by {@code known} (the built-in plugins) or by a jar loaded before is a clash. A jar that
+     * fails is skipped with an error naming the file and the reason; left-over temporary uploads are deleted.
      */
-    public List<LoadedPlugin> loadAll() {
+    public List<LoadedPlugin> loadAll(Function<String, Optional<LoadedPlugin>> known) {
         List<LoadedPlugin> loaded = new ArrayList<>();
         if (!Files.isDirectory(folder)) {
             return loaded;
         }
+        Function<String, Optional<LoadedPlugin>> taken = name -> known.apply(name)
+                .or(() -> loaded.stream().filter(p -> p.name().equals(name)).findFirst());
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
             for (Path entry : entries) {
                 String file = entry.getFileName().toString();
@@ -75,7 +92,7 @@ public final class PluginFolder {
                     Files.deleteIfExists(entry);
                 } else if (file.endsWith(".jar") && Files.isRegularFile(entry)) {
                     try {
-                        loaded.add(load(entry));
+                        loaded.add(load(entry, check(entry, sha256(entry), taken)));
                     } catch (PluginInstallException e) {
                         LOG.log(System.Logger.Level.ERROR, "plugins folder: skipping " + entry + ": " + e.getMessage());
                     }
@@ -88,11 +105,35 @@ public final class PluginFolder {
     }
 
     /**
-     * Loads one plugin jar with its own class loader. The jar must list exactly one {@link Plugin} in
-     * {@code META-INF/services/dev.earshot.spi.Plugin} and record a compatible SPI version.
+     * Checks a jar without running any of its code: trust (when configured), zip limits, the declared plugin class,
+     * name and SPI version, and that no plugin of that name is known ({@code taken}).
      */
-    LoadedPlugin load(Path jar) throws PluginInstallException {
-        checkJar(jar);
+    Declared check(Path jar, String sha256, Function<String, Optional<LoadedPlugin>> taken) throws PluginInstallException {
+        boolean listed = policy.trustedDigests().contains(sha256);
+        if (policy.trustConfigured() && !listed && policy.trustedSigner().isEmpty()) {
+            throw new PluginInstallException(PluginInstallException.Reason.UNTRUSTED, "the jar's SHA-256 " + sha256
+                    + " is not in earshot.plugin-checks.trusted-digests; add it there to trust this jar");
+        }
+        Declared declared = PluginJarInspector.inspect(jar, policy);
+        if (policy.trustConfigured() && !listed) {
+            PluginJarInspector.checkSigned(jar, policy.trustedSigner().orElseThrow());
+        }
+        Optional<LoadedPlugin> existing = taken.apply(declared.name());
+        if (existing.isPresent()) {
+            throw new PluginInstallException(PluginInstallException.Reason.CONFLICT, "plugin '" + declared.name() + "' is "
+                    + (existing.get().installed() ? "already installed (" + existing.get().location() + "); uninstall it first"
+                    + " (DELETE /api/plugins/" + declared.name() + ")" : "built into the gateway (" + existing.get().location()
+                    + "); give the new plugin another name"));
+        }
+        return declared;
+    }
+
+    /**
+     * Loads a checked jar with its own class loader: the services file's one plugin, which must name itself as its
+     * metadata declares. Its code runs here, on a thread of its own, bounded by {@link PluginPolicy#loadTimeout()}; on
+     * any failure the class loader is closed.
+     */
+    LoadedPlugin load(Path jar, Declared declared) throws PluginInstallException {
         PluginClassLoader loader;
         try {
             loader = new PluginClassLoader(jar, spiLoader);
@@ -100,35 +141,7 @@ public final class PluginFolder {
             throw new PluginInstallException(PluginInstallException.Reason.INVALID, "cannot open " + jar.getFileName() + ": " + e.getMessage(), e);
         }
         try {
-            List<Plugin> plugins = new ArrayList<>();
-            try {
-                ServiceLoader.load(Plugin.class, loader).forEach(plugins::add);
-            } catch (java.util.ServiceConfigurationError | LinkageError e) {
-                throw new PluginInstallException(PluginInstallException.Reason.INVALID, "the plugin in "
-                        + jar.getFileName() + " cannot be loaded: " + describe(e), e);
-            }
-            if (plugins.size() != 1) {
-                throw new PluginInstallException(PluginInstallException.Reason.INVALID, jar.getFileName() + " lists "
-                        + plugins.size() + " plugins in " + SERVICE_FILE + "; a plugin jar lists exactly one");
-            }
-            Plugin plugin = plugins.get(0);
-            String name;
-            try {
-                name = plugin.name();
-            } catch (RuntimeException | LinkageError e) {
-                throw new PluginInstallException(PluginInstallException.Reason.INVALID, "the plugin in " + jar.getFileName()
-                        + " fails to name itself: " + describe(e), e);
-            }
-            if (name == null || !NAME.matcher(name).matches()) {
-                throw new PluginInstallException(PluginInstallException.Reason.INVALID, "the plugin in " + jar.getFileName()
-                        + " is named '" + name + "'; a plugin name is 1 to 64 lower-case letters, digits, '.', '_' or '-'");
-            }
-            try {
-                return PluginRegistry.describe(plugin, jar.toString(), loader);
-            } catch (RuntimeException | LinkageError e) {
-                throw new PluginInstallException(PluginInstallException.Reason.INVALID, "plugin '" + name + "' ("
-                        + jar.getFileName() + ") fails to list its factories: " + describe(e), e);
-            }
+            return PluginLoading.bounded(declared, jar, loader, policy.loadTimeout());
         } catch (PluginInstallException e) {
             closeQuietly(loader);
             throw e;
@@ -136,14 +149,15 @@ public final class PluginFolder {
     }
 
     /**
-     * Writes an upload to a temporary file in the folder (at most {@code maxBytes}), checks its SHA-256 against
-     * {@code expectedSha256} when given, and loads it once to learn its name and check it. The caller installs it
-     * with {@link #commit} or drops it with {@link #discard}.
+     * Writes an upload to a temporary file in the folder (streamed; at most {@code maxBytes}), checks its SHA-256
+     * against {@code expectedSha256} when given, then {@link #check checks} it; none of its code runs. The caller
+     * installs it with {@link #commit} or drops it with {@link #discard}.
      */
-    public Staged stage(InputStream body, long maxBytes, Optional<String> expectedSha256) throws PluginInstallException {
+    public Staged stage(InputStream body, long maxBytes, Optional<String> expectedSha256,
+                        Function<String, Optional<LoadedPlugin>> taken) throws PluginInstallException {
         Optional<String> expected = expectedSha256.map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty());
         if (expected.isPresent() && !expected.get().matches("[0-9a-f]{64}")) {
-            throw new PluginInstallException(PluginInstallException.Reason.INVALID, "sha256 '" + expected.get()
+            throw new PluginInstallException(PluginInstallException.Reason.INVALID, "sha256 '" + PluginJarInspector.shorten(expected.get())
                     + "' is not a SHA-256 digest (64 hexadecimal digits)");
         }
         Path temp;
@@ -177,10 +191,8 @@ public final class PluginFolder {
                 throw new PluginInstallException(PluginInstallException.Reason.INVALID, "SHA-256 mismatch: expected "
                         + expected.get() + ", the uploaded jar has " + actual);
             }
-            LoadedPlugin probe = load(temp);
-            String name = probe.name();
-            closeQuietly(probe);
-            return new Staged(temp, folder.resolve(name + ".jar"), name, actual);
+            Declared declared = check(temp, actual, taken);
+            return new Staged(temp, folder.resolve(declared.name() + ".jar"), declared.name(), actual, declared);
         } catch (PluginInstallException e) {
             deleteQuietly(temp);
             throw e;
@@ -210,7 +222,7 @@ public final class PluginFolder {
                     + staged.jar() + ": " + e.getMessage(), e);
         }
         try {
-            return load(staged.jar());
+            return load(staged.jar(), staged.declared());
         } catch (PluginInstallException e) {
             deleteQuietly(staged.jar());
             throw e;
@@ -246,19 +258,6 @@ public final class PluginFolder {
         }
     }
 
-    private static void checkJar(Path jar) throws PluginInstallException {
-        try (JarFile file = new JarFile(jar.toFile())) {
-            if (file.getJarEntry(SERVICE_FILE) == null) {
-                throw new PluginInstallException(PluginInstallException.Reason.INVALID, "no plugin inside: the jar has no "
-                        + SERVICE_FILE + " naming its dev.earshot.spi.Plugin implementation");
-            }
-        } catch (ZipException e) {
-            throw new PluginInstallException(PluginInstallException.Reason.INVALID, "not a jar file: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new PluginInstallException(PluginInstallException.Reason.INVALID, "cannot read the jar: " + e.getMessage(), e);
-        }
-    }
-
     private static void deleteQuietly(Path path) {
         try {
             Files.deleteIfExists(path);
@@ -275,12 +274,13 @@ public final class PluginFolder {
         }
     }
 
-    private static String describe(Throwable error) {
-        Throwable cause = error;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
+    private static String sha256(Path jar) throws PluginInstallException {
+        MessageDigest digest = sha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(jar), digest)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw new PluginInstallException(PluginInstallException.Reason.INVALID, "cannot read " + jar + ": " + e.getMessage(), e);
         }
-        String message = cause.getMessage();
-        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        return HexFormat.of().formatHex(digest.digest());
     }
 }

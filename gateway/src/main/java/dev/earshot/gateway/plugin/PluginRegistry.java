@@ -83,12 +83,14 @@ public final class PluginRegistry {
                     + SpiVersion.CURRENT + ": a different major version; rebuild the plugin against earshot-spi "
                     + SpiVersion.CURRENT);
         }
+        Map<ComponentKind, List<Object>> factories = new EnumMap<>(ComponentKind.class);
+        factories.put(ComponentKind.SOURCE, list(plugin.sourceFactories()));
+        factories.put(ComponentKind.ENGINE, list(plugin.engineFactories()));
+        factories.put(ComponentKind.SINK, list(plugin.sinkFactories()));
+        factories.put(ComponentKind.HOOK, list(plugin.sessionHookFactories()));
         Map<ComponentKind, List<String>> provides = new EnumMap<>(ComponentKind.class);
-        provides.put(ComponentKind.SOURCE, names(plugin.sourceFactories()));
-        provides.put(ComponentKind.ENGINE, names(plugin.engineFactories()));
-        provides.put(ComponentKind.SINK, names(plugin.sinkFactories()));
-        provides.put(ComponentKind.HOOK, names(plugin.sessionHookFactories()));
-        return new LoadedPlugin(plugin, location, spiVersion.orElse("unknown"), provides, loader);
+        factories.forEach((kind, list) -> provides.put(kind, list.stream().map(PluginRegistry::factoryName).toList()));
+        return new LoadedPlugin(plugin, location, spiVersion.orElse("unknown"), provides, factories, loader);
     }
 
     /**
@@ -105,13 +107,7 @@ public final class PluginRegistry {
         }
         List<String> clashes = new ArrayList<>();
         Map<ComponentKind, Map<String, Provided<?>>> factories = copy(current.factories());
-        Plugin plugin = loaded.plugin();
-        Map<ComponentKind, List<Object>> byKind = new EnumMap<>(ComponentKind.class);
-        byKind.put(ComponentKind.SOURCE, list(plugin.sourceFactories()));
-        byKind.put(ComponentKind.ENGINE, list(plugin.engineFactories()));
-        byKind.put(ComponentKind.SINK, list(plugin.sinkFactories()));
-        byKind.put(ComponentKind.HOOK, list(plugin.sessionHookFactories()));
-        byKind.forEach((kind, list) -> {
+        loaded.factories().forEach((kind, list) -> {
             for (Object factory : list) {
                 String name = factoryName(factory);
                 Provided<?> clash = factories.get(kind).putIfAbsent(name, new Provided<>(factory, loaded));
@@ -189,10 +185,6 @@ public final class PluginRegistry {
         List<Object> list = new ArrayList<>();
         iterable.forEach(list::add);
         return list;
-    }
-
-    private static List<String> names(Iterable<?> factories) {
-        return list(factories).stream().map(PluginRegistry::factoryName).toList();
     }
 
     private static String factoryName(Object factory) {

@@ -109,7 +109,7 @@ class PluginInstallTest {
     }
 
     private LoadedPlugin install(Path jar) throws Exception {
-        PluginFolder.Staged staged = folder.stage(new ByteArrayInputStream(Files.readAllBytes(jar)), 1 << 20, Optional.empty());
+        PluginFolder.Staged staged = folder.stage(new ByteArrayInputStream(Files.readAllBytes(jar)), 1 << 20, Optional.empty(), runtime.plugins()::plugin);
         return runtime.install(folder.commit(staged));
     }
 
@@ -125,7 +125,7 @@ class PluginInstallTest {
 
     @Test
     void anInstalledPluginRunsInItsOwnClassLoaderAndIsCollectedAfterUninstall() throws Exception {
-        Path jar = PluginJars.build(home, "marker.jar", MARKER, PluginJars.metadata("com.example.marker.MarkerPlugin", SpiVersion.CURRENT));
+        Path jar = PluginJars.build(home, "marker.jar", MARKER, PluginJars.metadata("com.example.marker.MarkerPlugin", "marker", SpiVersion.CURRENT));
         Pipeline marked = runtime.pipeline("marked").orElseThrow();
         var missing = assertThrows(IllegalStateException.class, marked::start);
         assertTrue(missing.getMessage().contains("unknown hook type 'marker'") && missing.getMessage().contains("installed plugins: fake"),
@@ -167,9 +167,9 @@ class PluginInstallTest {
 
     @Test
     void anotherSpiMajorVersionIsRefusedNamingBothVersions() throws Exception {
-        Path jar = PluginJars.build(home, "old.jar", MARKER, PluginJars.metadata("com.example.marker.MarkerPlugin", "99.1.0"));
+        Path jar = PluginJars.build(home, "old.jar", MARKER, PluginJars.metadata("com.example.marker.MarkerPlugin", "marker", "99.1.0"));
         var refused = assertThrows(PluginInstallException.class,
-                () -> folder.stage(new ByteArrayInputStream(Files.readAllBytes(jar)), 1 << 20, Optional.empty()));
+                () -> folder.stage(new ByteArrayInputStream(Files.readAllBytes(jar)), 1 << 20, Optional.empty(), runtime.plugins()::plugin));
         assertEquals(PluginInstallException.Reason.INVALID, refused.reason());
         assertTrue(refused.getMessage().contains("built against SPI 99.1.0, but this gateway runs SPI " + SpiVersion.CURRENT),
                 refused.getMessage());
@@ -182,12 +182,12 @@ class PluginInstallTest {
     void jarsWithoutAPluginOrOverTheLimitAreRefusedWithTheReason() throws Exception {
         Path empty = PluginJars.build(home, "empty.jar", Map.of("com.example.Nothing", "package com.example; class Nothing {}"), Map.of());
         var noPlugin = assertThrows(PluginInstallException.class,
-                () -> folder.stage(new ByteArrayInputStream(Files.readAllBytes(empty)), 1 << 20, Optional.empty()));
+                () -> folder.stage(new ByteArrayInputStream(Files.readAllBytes(empty)), 1 << 20, Optional.empty(), runtime.plugins()::plugin));
         assertTrue(noPlugin.getMessage().startsWith("no plugin inside: the jar has no META-INF/services/dev.earshot.spi.Plugin"),
                 noPlugin.getMessage());
-        Path jar = PluginJars.build(home, "marker.jar", MARKER, PluginJars.metadata("com.example.marker.MarkerPlugin", SpiVersion.CURRENT));
+        Path jar = PluginJars.build(home, "marker.jar", MARKER, PluginJars.metadata("com.example.marker.MarkerPlugin", "marker", SpiVersion.CURRENT));
         var tooLarge = assertThrows(PluginInstallException.class,
-                () -> folder.stage(new ByteArrayInputStream(Files.readAllBytes(jar)), 100, Optional.empty()));
+                () -> folder.stage(new ByteArrayInputStream(Files.readAllBytes(jar)), 100, Optional.empty(), runtime.plugins()::plugin));
         assertEquals(PluginInstallException.Reason.TOO_LARGE, tooLarge.reason());
         var clash = assertThrows(PluginInstallException.class, () -> {
             install(jar);

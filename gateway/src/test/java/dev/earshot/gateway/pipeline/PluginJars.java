@@ -28,6 +28,22 @@ public final class PluginJars {
      * @param resources jar path to content (e.g. the services file and earshot-plugin.properties)
      */
     public static Path build(Path folder, String jarName, Map<String, String> sources, Map<String, String> resources) throws Exception {
+        return build(folder, jarName, sources, resources, zip -> { });
+    }
+
+    /** Writes more entries into a jar being built (streamed: a large entry is never held in memory). */
+    @FunctionalInterface
+    public interface Extra {
+        void write(JarOutputStream zip) throws IOException;
+    }
+
+    /**
+     * @param sources   class name to source text
+     * @param resources jar path to content (e.g. the services file and earshot-plugin.properties)
+     * @param extra     writes further entries after those
+     */
+    public static Path build(Path folder, String jarName, Map<String, String> sources, Map<String, String> resources,
+                             Extra extra) throws Exception {
         Path src = Files.createDirectories(folder.resolve(jarName + "-src"));
         Path classes = Files.createDirectories(folder.resolve(jarName + "-classes"));
         List<String> args = new ArrayList<>(List.of("--release", "17", "-d", classes.toString(), "-cp",
@@ -57,13 +73,45 @@ public final class PluginJars {
                 zip.write(resource.getValue().getBytes(StandardCharsets.UTF_8));
                 zip.closeEntry();
             }
+            extra.write(zip);
         }
         return jar;
     }
 
-    public static Map<String, String> metadata(String pluginClass, String spiVersion) {
+    /**
+     * Writes an entry of {@code bytes} bytes: {@code head}, then newlines, at the best compression (a zip bomb: a few
+     * hundred KB in the jar for hundreds of MB inflated), streamed from a small buffer.
+     */
+    public static Extra bomb(String name, String head, long bytes) {
+        return zip -> {
+            zip.setLevel(java.util.zip.Deflater.BEST_COMPRESSION);
+            zip.putNextEntry(new JarEntry(name));
+            byte[] start = head.getBytes(StandardCharsets.UTF_8);
+            zip.write(start);
+            byte[] filler = new byte[1 << 20];
+            java.util.Arrays.fill(filler, (byte) '\n');
+            for (long left = bytes - start.length; left > 0; left -= filler.length) {
+                zip.write(filler, 0, (int) Math.min(left, filler.length));
+            }
+            zip.closeEntry();
+        };
+    }
+
+    /** Writes {@code count} tiny entries. */
+    public static Extra entries(int count) {
+        return zip -> {
+            for (int i = 0; i < count; i++) {
+                zip.putNextEntry(new JarEntry("filler/" + i + ".txt"));
+                zip.write('x');
+                zip.closeEntry();
+            }
+        };
+    }
+
+    /** The services file and earshot-plugin.properties (name, version 2.3.4, spi-version) of a plugin class. */
+    public static Map<String, String> metadata(String pluginClass, String name, String spiVersion) {
         String folder = pluginClass.substring(0, pluginClass.lastIndexOf('.')).replace('.', '/');
         return Map.of("META-INF/services/dev.earshot.spi.Plugin", pluginClass + "\n",
-                folder + "/earshot-plugin.properties", "version=2.3.4\nspi-version=" + spiVersion + "\n");
+                folder + "/earshot-plugin.properties", "name=" + name + "\nversion=2.3.4\nspi-version=" + spiVersion + "\n");
     }
 }
