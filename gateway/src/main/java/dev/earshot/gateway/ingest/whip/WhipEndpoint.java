@@ -34,7 +34,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -65,7 +64,6 @@ public class WhipEndpoint {
 
     private static final Logger LOG = Logger.getLogger(WhipEndpoint.class);
     public static final String PREFIX = "/whip/";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     @Inject
     Vertx vertx;
@@ -288,7 +286,7 @@ public class WhipEndpoint {
 
     private static byte[] randomBytes() {
         byte[] bytes = new byte[12];
-        RANDOM.nextBytes(bytes);
+        WhipIds.nextBytes(bytes);
         return bytes;
     }
 
