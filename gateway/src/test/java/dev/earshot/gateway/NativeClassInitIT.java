@@ -50,8 +50,6 @@ class NativeClassInitIT {
     void noClassInitialisedAtBuildTimeHoldsProcessState() throws Exception {
         NativeSources sources = NativeSources.read();
         InitPolicy policy = InitPolicy.of(sources);
-        assertTrue(policy.buildTime("dev.earshot.gateway.Gateway") || policy.buildPrefixes.isEmpty(),
-                "the policy read from the native sources: " + policy);
         List<String> violations = new ArrayList<>();
         int checked = 0;
         try (URLClassLoader loader = sources.classLoader()) {
@@ -78,7 +76,7 @@ class NativeClassInitIT {
                 }
             }
         }
-        assertTrue(checked > 100, "classes initialised at build time were found and checked: " + checked);
+        assertTrue(checked > 100, "classes initialised at build time were found and checked: " + checked + " (" + policy + ")");
         assertTrue(violations.isEmpty(), "classes initialised at build time (" + policy + ") hold the running "
                 + "process's state in static fields, which would be frozen into the image heap. Keep it in an instance, "
                 + "or in a holder class declared --initialize-at-run-time in native-config's native-image.properties:\n  "
