@@ -40,7 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * /api/transcribe} answered 500: "Jackson was unable to serialize type ...TranscribeResource$Transcript"). This
  * finds every body type of the gateway: the declared return types of the resource methods, and, in the bytecode of
  * every gateway class, the static type of each value handed to {@code Response.ok}/{@code ResponseBuilder.entity} or
- * to an {@code ObjectMapper} (through helper methods that pass an {@code Object} parameter on, too); then the types
+ * to an {@code ObjectMapper}, Vert.x's {@code Json} or {@code RoutingContext.json} (a streaming route too; also
+ * through helper methods that pass an {@code Object} parameter on); then the types
  * their properties reach. Each must be registered for reflection (methods and fields) in the metadata of the
  * native-sources build, which holds what Quarkus generated.
  */
@@ -56,7 +57,11 @@ class NativeApiBodiesIT {
             new Sink("com/fasterxml/jackson/databind/ObjectMapper", "writeValue", null),
             new Sink("com/fasterxml/jackson/databind/ObjectMapper", "valueToTree", null),
             new Sink("com/fasterxml/jackson/databind/ObjectWriter", "writeValueAsString", null),
-            new Sink("io/vertx/core/json/Json", "encode", null), new Sink("io/vertx/core/json/JsonObject", "mapFrom", null));
+            new Sink("com/fasterxml/jackson/databind/ObjectWriter", "writeValueAsBytes", null),
+            new Sink("com/fasterxml/jackson/databind/ObjectWriter", "writeValue", null),
+            new Sink("io/vertx/core/json/Json", "encode", null), new Sink("io/vertx/core/json/Json", "encodePrettily", null),
+            new Sink("io/vertx/core/json/Json", "encodeToBuffer", null), new Sink("io/vertx/core/json/JsonObject", "mapFrom", null),
+            new Sink("io/vertx/ext/web/RoutingContext", "json", null));
 
     @Test
     void everyApiBodyTypeIsRegisteredForReflection() throws Exception {
