@@ -1,29 +1,19 @@
 package dev.earshot.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.jar.JarFile;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,70 +24,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * would compile). GraalVM reads the reachability metadata from {@code META-INF/native-image/} inside those jars.
  * This checks that the metadata covers what the gateway needs at run time: every built-in plugin (found through
  * ServiceLoader, which Quarkus does not register automatically), every class binding native code through JNA, and
- * every native library and resource loaded from the class path.
+ * every native library and resource loaded from the class path (of this platform only). {@link NativeClassInitIT},
+ * {@link NativeJniLookupsIT} and {@link NativeApiBodiesIT} check the three faults a real GraalVM build found.
  */
 class NativeSourcesIT {
 
-    private static final Path SOURCES = Path.of("target/native-sources");
-    private static final ObjectMapper JSON = new ObjectMapper();
     /**
      * Packages whose classes bind native code and must therefore be covered by the metadata: Vosk (JNA), webrtc-java
      * (JNI; the {@code webrtc-java/} folder of native-config), and our own.
      */
     private static final List<String> NATIVE_BINDINGS = List.of("org.vosk.", "dev.onvoid.webrtc.", "dev.earshot.");
 
-    private static List<String> args;
-    private static Path runner;
+    private static NativeSources sources;
     private static List<Path> classPath;
-    /** Every reachability metadata file of every jar, by kind (reflect, jni, resource), and the Args lines. */
-    private static final Map<String, List<JsonNode>> metadata = new LinkedHashMap<>();
-    private static final List<String> imageArgs = new ArrayList<>();
+    private static List<String> imageArgs;
 
     @BeforeAll
     static void readNativeSources() throws IOException {
-        Path argsFile = SOURCES.resolve("native-image.args");
-        assertTrue(Files.isRegularFile(argsFile), argsFile + " is missing: the native-sources execution did not run");
-        args = List.of(Files.readString(argsFile).trim().split("\\s+"));
-        int jar = args.indexOf("-jar");
-        assertTrue(jar >= 0 && jar + 1 < args.size(), "native-image.args names the runner jar: " + args);
-        runner = SOURCES.resolve(args.get(jar + 1));
-        classPath = new ArrayList<>(List.of(runner));
-        try (JarFile runnerJar = new JarFile(runner.toFile())) {
-            String manifestPath = runnerJar.getManifest().getMainAttributes().getValue("Class-Path");
-            for (String entry : manifestPath.trim().split("\\s+")) {
-                Path lib = SOURCES.resolve(entry);
-                assertTrue(Files.isRegularFile(lib), "class path entry " + entry + " exists in " + SOURCES);
-                classPath.add(lib);
-            }
-        }
-        for (Path path : classPath) {
-            try (JarFile jarFile = new JarFile(path.toFile())) {
-                var entries = Collections.list(jarFile.entries());
-                for (var entry : entries) {
-                    String name = entry.getName();
-                    if (!name.startsWith("META-INF/native-image/")) {
-                        continue;
-                    }
-                    String file = name.substring(name.lastIndexOf('/') + 1);
-                    try (InputStream in = jarFile.getInputStream(entry)) {
-                        if (file.endsWith("-config.json")) {
-                            metadata.computeIfAbsent(file.substring(0, file.length() - "-config.json".length()),
-                                    k -> new ArrayList<>()).add(JSON.readTree(in));
-                        } else if (file.equals("native-image.properties")) {
-                            Properties properties = new Properties();
-                            properties.load(in);
-                            if (properties.getProperty("Args") != null) {
-                                imageArgs.addAll(List.of(properties.getProperty("Args").trim().split("\\s+")));
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        sources = NativeSources.read();
+        classPath = sources.classPath;
+        imageArgs = sources.propertyArgs;
     }
 
     @Test
     void quarkusBuildsAnExecutableWithoutFallbackAndLeavesServiceLoaderToUs() {
+        List<String> args = sources.args;
         assertTrue(args.contains("--no-fallback"), "a real native executable, never a JVM fallback: " + args);
         // Quarkus turns GraalVM's automatic ServiceLoader registration off, so the plugins need explicit metadata.
         assertTrue(args.contains("-H:-UseServiceLoaderFeature"), String.join(" ", args));
@@ -147,10 +98,9 @@ class NativeSourcesIT {
     @Test
     void everyClassBindingNativeCodeIsRegisteredForJniAndReflection() throws Exception {
         List<String> checked = new ArrayList<>();
-        URL[] urls = classPath.stream().map(NativeSourcesIT::url).toArray(URL[]::new);
-        try (URLClassLoader loader = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader())) {
+        try (URLClassLoader loader = sources.classLoader()) {
             for (Path path : classPath) {
-                for (String className : classNames(path)) {
+                for (String className : NativeSources.classNames(path)) {
                     if (NATIVE_BINDINGS.stream().noneMatch(className::startsWith)) {
                         continue;
                     }
@@ -176,58 +126,59 @@ class NativeSourcesIT {
         assertTrue(registered("jni", "com.sun.jna.Native", "allDeclaredMethods"), "libjnidispatch calls back into com.sun.jna.Native");
     }
 
+    /**
+     * native-image builds for the machine it runs on, so the image carries the native libraries of this platform only:
+     * JNA's dispatch library, libvosk (x86-64 only: on ARM the user supplies it) and webrtc-java's library are
+     * resources; every other native library on the class path (other architectures, Windows, macOS) is not.
+     */
     @Test
-    void nativeLibrariesAndTheConsoleAreImageResources() throws IOException {
+    void onlyThisPlatformsNativeLibrariesAndTheConsoleAreImageResources() throws IOException {
+        String arch = System.getProperty("os.arch");
+        String jnaPlatform = switch (arch) {
+            case "amd64", "x86_64" -> "linux-x86-64";
+            case "aarch64" -> "linux-aarch64";
+            default -> "linux-arm";
+        };
+        List<String> needed = new ArrayList<>(List.of("com/sun/jna/" + jnaPlatform + "/libjnidispatch.so",
+                "libwebrtc-java-" + jnaPlatform.replace("x86-64", "x86_64").replace("-arm", "-aarch32") + ".so"));
+        if (jnaPlatform.equals("linux-x86-64")) {
+            needed.add("linux-x86-64/libvosk.so");
+        }
         List<String> libraries = new ArrayList<>();
         for (Path path : classPath) {
             try (JarFile jar = new JarFile(path.toFile())) {
-                jar.stream().map(e -> e.getName())
-                        .filter(n -> n.endsWith(".so") && (n.contains("linux-x86-64/") || n.contains("linux-aarch64/")))
-                        .filter(n -> n.startsWith("com/sun/jna/") || n.startsWith("linux-"))
+                jar.stream().map(e -> e.getName()).filter(n -> n.matches(".*\\.(so|dll|dylib|jnilib)"))
                         .forEach(libraries::add);
             }
         }
-        assertTrue(libraries.containsAll(List.of("com/sun/jna/linux-x86-64/libjnidispatch.so",
-                "com/sun/jna/linux-aarch64/libjnidispatch.so", "linux-x86-64/libvosk.so")), libraries.toString());
-        for (Path path : classPath) {
-            try (JarFile jar = new JarFile(path.toFile())) {
-                jar.stream().map(e -> e.getName()).filter(n -> n.startsWith("libwebrtc-java-") && n.endsWith(".so"))
-                        .forEach(libraries::add);
-            }
-        }
-        assertTrue(libraries.contains("libwebrtc-java-linux-x86_64.so"), "webrtc-java's JNI library: " + libraries);
+        assertTrue(libraries.containsAll(needed), "the native libraries of " + arch + " are on the class path: " + libraries);
+        List<String> foreign = new ArrayList<>();
         for (String library : libraries) {
-            assertTrue(resourceIncluded(library), library + " is loaded from the class path: it must be an image resource");
+            if (needed.contains(library)) {
+                assertTrue(resourceIncluded(library), library + " is loaded from the class path: it must be an image resource");
+            } else if (resourceIncluded(library)) {
+                foreign.add(library);
+            }
         }
+        assertTrue(foreign.isEmpty(), "libraries of other platforms than this build's (" + arch + ") do not belong in the "
+                + "image's resources (native-config's resource-config.json): " + foreign);
         for (String page : List.of("index.html", "console.js", "console.css")) {
             assertTrue(resourceIncluded("META-INF/resources/" + page), "the web console: " + page);
         }
-        assertFalse(resourceIncluded("win32-x86-64/libvosk.dll"), "no libraries of other platforms in a Linux image");
     }
 
     private static boolean resourceIncluded(String resource) {
-        for (JsonNode config : metadata.getOrDefault("resource", List.of())) {
-            for (JsonNode include : config.path("resources").path("includes")) {
-                if (Pattern.matches(include.path("pattern").asText(), resource)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return sources.resourceIncluded(resource);
     }
 
     private static boolean hasNoArgConstructor(String className) {
-        for (JsonNode config : metadata.getOrDefault("reflect", List.of())) {
-            for (JsonNode type : config) {
-                if (type.path("name").asText().equals(className)) {
-                    if (type.path("allDeclaredConstructors").asBoolean() || type.path("allPublicConstructors").asBoolean()) {
-                        return true;
-                    }
-                    for (JsonNode method : type.path("methods")) {
-                        if (method.path("name").asText().equals("<init>") && method.path("parameterTypes").isEmpty()) {
-                            return true;
-                        }
-                    }
+        for (JsonNode type : sources.entries("reflect", className)) {
+            if (type.path("allDeclaredConstructors").asBoolean() || type.path("allPublicConstructors").asBoolean()) {
+                return true;
+            }
+            for (JsonNode method : type.path("methods")) {
+                if (method.path("name").asText().equals("<init>") && method.path("parameterTypes").isEmpty()) {
+                    return true;
                 }
             }
         }
@@ -235,30 +186,6 @@ class NativeSourcesIT {
     }
 
     private static boolean registered(String kind, String className, String flag) {
-        for (JsonNode config : metadata.getOrDefault(kind, List.of())) {
-            for (JsonNode type : config) {
-                if (type.path("name").asText().equals(className) && type.path(flag).asBoolean()) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static List<String> classNames(Path jar) throws IOException {
-        try (JarFile file = new JarFile(jar.toFile()); Stream<java.util.jar.JarEntry> entries = file.stream()) {
-            return entries.map(e -> e.getName())
-                    .filter(n -> n.endsWith(".class") && !n.startsWith("META-INF/") && !n.endsWith("module-info.class"))
-                    .map(n -> n.substring(0, n.length() - ".class".length()).replace('/', '.'))
-                    .toList();
-        }
-    }
-
-    private static URL url(Path path) {
-        try {
-            return path.toUri().toURL();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return sources.registered(kind, className, flag);
     }
 }

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.api;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -25,6 +26,7 @@ import java.util.Map;
 public class DevicesResource {
 
     /** One capture device: the mixer's name and description, and the formats its capture lines take, grouped. */
+    @RegisterForReflection
     public record AudioDevice(String name, String description, String vendor, String version,
                               boolean takes16BitPcm, List<FormatRange> formats) {
     }
@@ -33,6 +35,7 @@ public class DevicesResource {
      * A group of formats a capture line takes: one encoding, sample size and byte order, with the channel counts
      * and sample rates ({@code any} when the device resamples) it takes.
      */
+    @RegisterForReflection
     public record FormatRange(String encoding, int bits, String byteOrder, String channels, String sampleRates) {
     }
 

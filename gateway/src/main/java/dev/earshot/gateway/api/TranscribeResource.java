@@ -15,6 +15,7 @@ import dev.earshot.spi.audio.WavFormatException;
 import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import dev.earshot.spi.transcript.Word;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -43,10 +44,12 @@ import java.util.concurrent.CompletionStage;
 public class TranscribeResource {
 
     /** The reply: all finals of the upload joined, with word timings (seconds from the start of the audio). */
+    @RegisterForReflection
     public record Transcript(String text, List<WordResult> result, String pipeline, String session, double duration) {
     }
 
     /** One word, named as vosk-server names it; {@code conf} is null when the engine gave none. */
+    @RegisterForReflection
     public record WordResult(String word, double start, double end, Double conf) {
         static WordResult of(Word word) {
             return new WordResult(word.word(), word.start(), word.end(),

@@ -5,6 +5,7 @@ import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;
 import dev.earshot.gateway.pipeline.SinkChannel;
 import dev.earshot.gateway.plugin.LoadedPlugin;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ final class Views {
     private Views() {
     }
 
+    @RegisterForReflection
     record PluginView(String name, String version, String spiVersion, boolean installed, String state, String failure,
                       String location, Map<String, List<String>> provides) {
         static PluginView of(LoadedPlugin plugin) {
@@ -30,6 +32,7 @@ final class Views {
         }
     }
 
+    @RegisterForReflection
     record SinkView(String id, int queueDepth, int queueCapacity, long delivered, long retried, long droppedPartials,
                     long droppedFinals, boolean failing, long spooledEvents, long spoolBytes, long spoolLimit,
                     String spoolFull) {
@@ -41,9 +44,11 @@ final class Views {
         }
     }
 
+    @RegisterForReflection
     record EngineView(String id, String type, String inputFormat, int openRecognizers, String health, String healthDetail) {
     }
 
+    @RegisterForReflection
     record PipelineView(String name, String state, String failure, boolean enabled, String source, EngineView engine,
                         List<SinkView> sinks, List<String> hooks, int sessions, int maxSessions, int frameQueue,
                         double realtimeFactor) {
@@ -68,6 +73,7 @@ final class Views {
      * An open session. {@code levelDbfs} / {@code peakDbfs}: RMS and peak level of the last frame taken for decoding
      * (see {@link LevelMeter}; -100 is silence), null before the first frame.
      */
+    @RegisterForReflection
     record SessionView(String id, String pipeline, String origin, String format, String pacing, String startedAt,
                        int queuedFrames, int queueCapacity, long framesReceived, long droppedFrames, long framesDecoded,
                        Double levelDbfs, Double peakDbfs, Map<String, String> attributes) {

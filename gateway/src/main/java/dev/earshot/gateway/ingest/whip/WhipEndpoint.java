@@ -33,7 +33,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -66,7 +65,6 @@ public class WhipEndpoint {
     public static final String PREFIX = "/whip/";
     /** The pipeline session behind a WHIP resource (as in {@code /api/sessions}), in the 201 answer. */
     public static final String SESSION_HEADER = "X-Earshot-Session";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     @Inject
     Vertx vertx;
@@ -276,7 +274,7 @@ public class WhipEndpoint {
 
     private static byte[] randomBytes(int count) {
         byte[] bytes = new byte[count];
-        RANDOM.nextBytes(bytes);
+        WhipIds.nextBytes(bytes);
         return bytes;
     }
 
