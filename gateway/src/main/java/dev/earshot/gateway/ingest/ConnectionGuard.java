@@ -3,7 +3,7 @@ package dev.earshot.gateway.ingest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.net.SocketAddress;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -15,12 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Connections per client address on each listener ({@code vosk}, {@code wyoming}, {@code http}), and the log lines
  * and counters of clients refused or closed for a limit. Refusals are logged at most once per second per listener
  * (with the number left out since), so a flood cannot flood the log too. Thread-safe: listeners accept on several
- * event loops.
+ * event loops. A singleton (no client proxy), so that connections closing during shutdown can still release.
  *
  * <p>Meters: {@code earshot_ingest_connections_refused_total{listener, reason}} and
  * {@code earshot_ingest_clients_closed_total{listener, cause}}.
  */
-@ApplicationScoped
+@Singleton
 public class ConnectionGuard {
 
     private static final Logger LOG = Logger.getLogger(ConnectionGuard.class);
