@@ -78,6 +78,7 @@ class IngestAbuseTest {
      */
     private void floodWithoutReading(Socket socket, byte[] unit, String listener, BooleanSupplier released) throws Exception {
         long[] baseline = JvmBaseline.measure();
+        long directBaseline = direct();
         double stallsBefore = closed(listener, "write-stall");
         AtomicLong sent = new AtomicLong();
         long maxBytes = 512 * MIB;
@@ -93,8 +94,12 @@ class IngestAbuseTest {
         }
         long taken = sent.get();
         long[] held = JvmBaseline.measure();
-        System.out.printf("%s flood without reading: the client got %.1f MiB out before it was held; heap after GC %d -> %d MiB%n",
-                listener, taken / (double) MIB, baseline[1] / MIB, held[1] / MIB);
+        long directHeld = direct();
+        System.out.printf("%s flood without reading: the client got %.1f MiB out before it was held; heap after GC %d -> %d MiB;"
+                        + " Netty direct memory %d -> %d MiB%n", listener, taken / (double) MIB, baseline[1] / MIB,
+                held[1] / MIB, directBaseline / MIB, directHeld / MIB);
+        assertTrue(directHeld <= directBaseline + 32 * MIB, "queued replies (direct memory) stay bounded: "
+                + directBaseline / MIB + " -> " + directHeld / MIB + " MiB");
         assertTrue(writer.isAlive() || taken < maxBytes, "the client was held, not served to the end");
         assertTrue(taken < 64 * MIB, "the gateway stopped reading the client: it took " + taken / MIB + " MiB");
         assertTrue(held[1] <= baseline[1] + 32 * MIB, "heap after GC stays near " + baseline[1] / MIB + " MiB while the "
@@ -104,6 +109,27 @@ class IngestAbuseTest {
         await(listener + " connection released", 10, released);
         assertEquals(stallsBefore + 1, closed(listener, "write-stall"), "the stall is counted");
         socket.close();
+    }
+
+    /**
+     * Direct memory of the Vert.x and Netty pools and of the JDK: where replies wait for the socket once Netty has
+     * copied them for writing.
+     */
+    private static long direct() {
+        long used = Math.max(0, io.netty.util.internal.PlatformDependent.usedDirectMemory());
+        for (io.netty.buffer.ByteBufAllocator allocator : List.of(io.netty.buffer.PooledByteBufAllocator.DEFAULT,
+                io.vertx.core.buffer.impl.VertxByteBufAllocator.POOLED_ALLOCATOR)) {
+            if (allocator instanceof io.netty.buffer.ByteBufAllocatorMetricProvider metrics) {
+                used += metrics.metric().usedDirectMemory();
+            }
+        }
+        for (java.lang.management.BufferPoolMXBean pool
+                : java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                used += pool.getMemoryUsed();
+            }
+        }
+        return used;
     }
 
     private static java.io.OutputStream rawOut(Socket socket) {
