@@ -6,10 +6,11 @@ usage: vosk_client.py URI MODE CHUNK_BYTES CONFIG_JSON WAV [WAV ...]
 Sends CONFIG_JSON (if not empty), then each WAV's PCM in CHUNK_BYTES messages, {"reset" : 1} between files and
 {"eof" : 1} at the end. MODE "stream" sends as fast as the socket allows while a reader collects replies; MODE
 "lockstep" waits for the reply to each message (as vosk-server's own test.py does). Prints every reply as one line,
-then {"closed": CODE}.
+then {"closed": CODE}. With CLIENT_BIND set, connects from that local address (e.g. 127.0.0.2).
 """
 import asyncio
 import json
+import os
 import sys
 import wave
 
@@ -26,7 +27,9 @@ def chunks(path, size):
 async def main():
     uri, mode, size, config = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     files = sys.argv[5:]
-    async with websockets.connect(uri, max_size=None) as ws:
+    bind = os.environ.get("CLIENT_BIND")
+    extra = {"local_addr": (bind, 0)} if bind else {}
+    async with websockets.connect(uri, max_size=None, **extra) as ws:
         if config:
             await ws.send(config)
         messages = []

@@ -5,10 +5,11 @@ usage: wyoming_client.py HOST PORT LANGUAGE WAV [WAV ...]
 
 Sends describe, then for each WAV: transcribe, audio-start, audio-chunk events of 1024 sample frames (rate, width
 and channels as in the file), audio-stop, and reads events until transcript-stop (or transcript). Every event
-received is printed as one JSON line {"type", "data"}.
+received is printed as one JSON line {"type", "data"}. With CLIENT_BIND set, connects from that local address.
 """
 import asyncio
 import json
+import os
 import sys
 import wave
 
@@ -41,7 +42,8 @@ async def read_event(reader):
 
 async def main():
     host, port, language = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    reader, writer = await asyncio.open_connection(host, port)
+    bind = os.environ.get("CLIENT_BIND")
+    reader, writer = await asyncio.open_connection(host, port, local_addr=(bind, 0) if bind else None)
     await write_event(writer, "describe")
     print(json.dumps(await read_event(reader)), flush=True)
     for path in sys.argv[4:]:

@@ -173,6 +173,42 @@ public interface EarshotConfig {
 
         /** The WHIP endpoint (WebRTC-HTTP ingestion, RFC 9725) on the HTTP port: {@code /whip/<pipeline>}. */
         WhipConfig whip();
+
+        /**
+         * Most connections one client address may hold open on the vosk-server port and {@code /asr/vosk} together,
+         * and on the Wyoming port; more are refused (503 with Retry-After before the WebSocket handshake, an
+         * {@code error} event {@code busy} on Wyoming). 0 turns the limit off.
+         */
+        @WithDefault("8")
+        int maxConnectionsPerAddress();
+
+        /**
+         * Most TCP connections one client address may hold open on the HTTP port (a browser opens up to six); a
+         * connection over it gets 503 with Retry-After at its first request and is closed. 0 turns the limit off.
+         */
+        @WithDefault("32")
+        int httpMaxConnectionsPerAddress();
+
+        /**
+         * A connection that has not completed its first HTTP request (HTTP port), its WebSocket upgrade (vosk-server
+         * port) or its first Wyoming event within this time is closed.
+         */
+        @WithDefault("10s")
+        Duration handshakeTimeout();
+
+        /**
+         * A connection on the HTTP port with no traffic either way for this long is closed (event streams send a
+         * heartbeat every 15 s, so keep this above that). Replaces {@code quarkus.http.idle-timeout}.
+         */
+        @WithDefault("90s")
+        Duration httpIdleTimeout();
+
+        /**
+         * A vosk-server or Wyoming client whose write queue stays full this long (it does not read its replies) is
+         * closed. Meanwhile nothing more is read from it, so it cannot grow the gateway's memory.
+         */
+        @WithDefault("30s")
+        Duration writeStallTimeout();
     }
 
     interface WhipConfig {
@@ -285,6 +321,14 @@ public interface EarshotConfig {
         /** Languages the pipeline's model speaks, reported in {@code info} (engines do not tell). */
         @WithDefault("en")
         List<String> languages();
+
+        /**
+         * Peers allowed to connect, as IP addresses or CIDR blocks ({@code 192.168.1.0/24,fd00::/8}); loopback is
+         * always allowed. Wyoming has no authentication, so when {@code earshot.api.token} is set only loopback and
+         * these peers may connect; without a token every peer may, unless this is set, which always applies. Other
+         * peers are closed at accept.
+         */
+        Optional<List<String>> allowedPeers();
     }
 
     /**

@@ -24,12 +24,21 @@ final class ThirdPartyClients {
 
     /** Starts a client; its output is read by {@link #replies}. */
     static Process start(String script, String... args) throws IOException {
+        return startFrom(null, script, args);
+    }
+
+    /** Starts a client that connects from the local address {@code bind} (e.g. 127.0.0.2; null: any). */
+    static Process startFrom(String bind, String script, String... args) throws IOException {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             throw new IllegalStateException(PYTHON + " is missing: install Debian's python3 and python3-websockets (.ci/run does)");
         }
         List<String> command = new ArrayList<>(List.of(PYTHON, script(script).toString()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (bind != null) {
+            builder.environment().put("CLIENT_BIND", bind);
+        }
+        return builder.start();
     }
 
     /** Waits for the client to exit 0 and returns its output lines, each a JSON object. */

@@ -1,5 +1,7 @@
 package dev.earshot.gateway.ingest.vosk;
 
+import dev.earshot.gateway.ingest.ClientFlow;
+import dev.earshot.gateway.ingest.ConnectionGuard;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;
@@ -54,6 +56,9 @@ import static java.util.Objects.requireNonNull;
  * allows) loses nothing: when the session's queue is full the WebSocket is paused (TCP pushes back on the client)
  * and resumed by the session's drain signal. Everything here runs on the WebSocket's event loop; decoding runs on
  * the gateway's decoding pool. Memory per connection: the session's frame queue plus at most one message.
+ * Replies respect the write queue ({@link ClientFlow}): while it is full nothing is read from the client (the replies
+ * still owed are bounded by the session's queue); a client that leaves it full for
+ * {@code earshot.ingest.write-stall-timeout} is closed (1008, then its TCP connection).
  */
 final class VoskConnection implements SessionListener {
 
@@ -64,7 +69,8 @@ final class VoskConnection implements SessionListener {
     private static final int REASON_MAX = 120;
 
     /** The configured limits of every connection. */
-    record Limits(String pipeline, long maxMessageBytes, Duration idleTimeout) {
+    record Limits(String pipeline, long maxMessageBytes, Duration idleTimeout, Duration writeStallTimeout,
+                  ConnectionGuard guard) {
     }
 
     /** A client message owed a reply: once {@code end} items are decoded. */
@@ -76,6 +82,8 @@ final class VoskConnection implements SessionListener {
     private final Limits limits;
     private final Runnable onDone;
     private final Context context;
+    private final ClientFlow flow;
+    private final Runnable hangUp;
 
     // Client configuration (vosk-server's defaults, except the rate: the engine's usual 16 kHz).
     private int sampleRate = 16_000;
@@ -93,19 +101,21 @@ final class VoskConnection implements SessionListener {
     private long itemsDecoded;
     private long frameSequence;
     private int carry = -1;
-    private boolean paused;
     private boolean eofRequested;
     private boolean ended;
     private boolean closing;
     private long lastActivity = System.nanoTime();
     private long idleTimer = -1;
 
-    VoskConnection(ServerWebSocket socket, GatewayRuntime runtime, Limits limits, Runnable onDone) {
+    /** @param hangUp closes the client's TCP connection at once (for a client that reads nothing, not even a close) */
+    VoskConnection(ServerWebSocket socket, GatewayRuntime runtime, Limits limits, Runnable hangUp, Runnable onDone) {
         this.socket = requireNonNull(socket, "socket is null");
         this.runtime = requireNonNull(runtime, "runtime is null");
         this.limits = requireNonNull(limits, "limits is null");
         this.onDone = requireNonNull(onDone, "onDone is null");
         this.context = Vertx.currentContext();
+        this.hangUp = requireNonNull(hangUp, "hangUp is null");
+        this.flow = new ClientFlow(context, socket, socket, limits.writeStallTimeout(), () -> { }, this::onStalled);
     }
 
     void start() {
@@ -332,20 +342,16 @@ final class VoskConnection implements SessionListener {
             boolean accepted = item == RESET ? session.flush() : session.offer((AudioFrame) item);
             if (!accepted) {
                 if (session.isOpen()) {
-                    if (!paused) {
-                        paused = true;
-                        socket.pause();
-                    }
+                    flow.hold(ClientFlow.Hold.SESSION);
                     session.onDrain(this::pump);
                 }
                 return;
             }
             pending.poll();
         }
-        if (paused) {
-            paused = false;
+        if (flow.held(ClientFlow.Hold.SESSION)) {
+            flow.release(ClientFlow.Hold.SESSION);
             lastActivity = System.nanoTime();
-            socket.resume();
         }
         if (eofRequested && !ended) {
             ended = true;
@@ -471,9 +477,19 @@ final class VoskConnection implements SessionListener {
     // ---- closing ------------------------------------------------------------------------------------------------
 
     private void send(String text) {
-        if (!closing) {
+        if (!closing && !socket.isClosed()) {
             socket.writeTextMessage(text);
+            flow.wrote();
         }
+    }
+
+    /** The client left its write queue full past the stall timeout: a close frame, and its connection closed. */
+    private void onStalled() {
+        String reason = "it read none of its replies for " + limits.writeStallTimeout().toSeconds()
+                + " s (earshot.ingest.write-stall-timeout)";
+        limits.guard().closed("vosk", "write-stall", String.valueOf(socket.remoteAddress()), reason);
+        close((short) 1008, reason);
+        hangUp.run();
     }
 
     private void fail(int status, String reason) {
@@ -508,10 +524,7 @@ final class VoskConnection implements SessionListener {
         if (current != null) {
             current.close();
         }
-        if (paused) {
-            paused = false;
-            socket.resume();
-        }
+        flow.close();
         Runnable done = onDoneOnce();
         if (done != null) {
             done.run();
@@ -537,7 +550,8 @@ final class VoskConnection implements SessionListener {
             }
             long idleNanos = limits.idleTimeout().toNanos();
             long quiet = System.nanoTime() - lastActivity;
-            boolean waitingForUs = paused || !owed.isEmpty() || (eofRequested && !closing);
+            boolean waitingForUs = flow.held(ClientFlow.Hold.SESSION) || !flow.writable() || !owed.isEmpty()
+                    || (eofRequested && !closing);
             if (waitingForUs) {
                 lastActivity = System.nanoTime();
                 armIdleTimer(limits.idleTimeout().toMillis());

@@ -1,5 +1,7 @@
 package dev.earshot.gateway.ingest.wyoming;
 
+import dev.earshot.gateway.ingest.ClientFlow;
+import dev.earshot.gateway.ingest.ConnectionGuard;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;
@@ -51,14 +53,17 @@ import static java.util.Objects.requireNonNull;
  * Decoding never runs on the event loop: sessions decode on the gateway's decoding pool. Sessions are
  * {@link Pacing#PACED}: when a session's queue is full, the socket is paused and no further event is read until the
  * session's drain signal, so nothing is dropped and memory stays bounded (the session's queue, one event, one read).
+ * Replies respect the write queue ({@link ClientFlow}): while it is full no event is handled and nothing is read; a
+ * client that leaves it full for {@code earshot.ingest.write-stall-timeout} is closed. A client that has sent no
+ * complete event within {@code earshot.ingest.handshake-timeout} is closed.
  */
 final class WyomingConnection implements SessionListener {
 
     private static final Logger LOG = Logger.getLogger(WyomingConnection.class);
-    static final String PROTOCOL_VERSION = "1.7.2";
 
     /** The configured limits of every connection. */
-    record Limits(String pipeline, int maxHeaderBytes, long maxMessageBytes, Duration idleTimeout) {
+    record Limits(String pipeline, int maxHeaderBytes, long maxMessageBytes, Duration idleTimeout,
+                  Duration handshakeTimeout, Duration writeStallTimeout, ConnectionGuard guard) {
     }
 
     private final NetSocket socket;
@@ -68,6 +73,7 @@ final class WyomingConnection implements SessionListener {
     private final Runnable onDone;
     private final Context context;
     private final WyomingReader reader;
+    private final ClientFlow flow;
 
     private String language;
     private Session session;
@@ -79,10 +85,9 @@ final class WyomingConnection implements SessionListener {
     private long frameSequence;
     private boolean stopRequested;
     private boolean ended;
-    private boolean paused;
     private boolean closing;
     private boolean processing;
-    private boolean held;
+    private boolean greeted;
     private boolean done;
     private long lastActivity = System.nanoTime();
     private long idleTimer = -1;
@@ -95,6 +100,7 @@ final class WyomingConnection implements SessionListener {
         this.onDone = requireNonNull(onDone, "onDone is null");
         this.context = Vertx.currentContext();
         this.reader = new WyomingReader(limits.maxHeaderBytes(), limits.maxMessageBytes());
+        this.flow = new ClientFlow(context, socket, socket, limits.writeStallTimeout(), this::process, this::onStalled);
     }
 
     void start() {
@@ -105,11 +111,28 @@ final class WyomingConnection implements SessionListener {
             release();
         });
         armIdleTimer(limits.idleTimeout().toMillis());
+        context.owner().setTimer(Math.max(1, limits.handshakeTimeout().toMillis()), id -> {
+            if (!greeted && !closing) {
+                String message = "no complete event within " + limits.handshakeTimeout().toMillis()
+                        + " ms (earshot.ingest.handshake-timeout)";
+                limits.guard().closed("wyoming", "handshake-timeout", String.valueOf(socket.remoteAddress()), message);
+                fail("handshake-timeout", message);
+            }
+        });
+    }
+
+    /** The client left its write queue full past the stall timeout: closed without waiting for it to read. */
+    private void onStalled() {
+        limits.guard().closed("wyoming", "write-stall", String.valueOf(socket.remoteAddress()), "it read none of its "
+                + "replies for " + limits.writeStallTimeout().toSeconds() + " s (earshot.ingest.write-stall-timeout)");
+        closing = true;
+        release();
+        socket.close();
     }
 
     /** Refuses a connection over the limit: an error event, then close. */
     static void refuse(NetSocket socket, String code, String message) {
-        socket.write(encode("error", new JsonObject().put("text", message).put("code", code), null))
+        socket.write(WyomingReader.encode("error", new JsonObject().put("text", message).put("code", code), null))
                 .onComplete(ignored -> socket.close());
     }
 
@@ -122,10 +145,9 @@ final class WyomingConnection implements SessionListener {
         }
         reader.append(bytes);
         process();
-        if (awaitingTranscript() && !held && reader.buffered() > 0) {
+        if (awaitingTranscript() && reader.buffered() > 0) {
             // The next request came before this one's transcript: read no more until it is answered.
-            held = true;
-            socket.pause();
+            flow.hold(ClientFlow.Hold.ORDER);
         }
     }
 
@@ -141,11 +163,12 @@ final class WyomingConnection implements SessionListener {
         }
         processing = true;
         try {
-            while (!closing && pending.isEmpty() && !awaitingTranscript()) {
+            while (!closing && pending.isEmpty() && !awaitingTranscript() && flow.writable()) {
                 WyomingReader.Event event = reader.next();
                 if (event == null) {
                     return;
                 }
+                greeted = true;
                 handle(event);
             }
         } catch (WyomingReader.ProtocolException e) {
@@ -192,15 +215,15 @@ final class WyomingConnection implements SessionListener {
             case "audio-chunk" -> onChunk(data, event.payload());
             case "audio-stop" -> onStop();
             default -> throw new WyomingReader.ProtocolException("unknown-event", "unknown event type '"
-                    + printable(event.type()) + "' (this server handles describe, ping, transcribe, audio-start, "
+                    + WyomingReader.printable(event.type()) + "' (this server handles describe, ping, transcribe, audio-start, "
                     + "audio-chunk, audio-stop)");
         }
     }
 
     private void startAudio(JsonObject data) throws WyomingReader.ProtocolException {
-        int rate = integer(data, "rate", AudioFormat.MIN_SAMPLE_RATE, AudioFormat.MAX_SAMPLE_RATE);
-        int bytes = integer(data, "width", 1, 4);
-        int channels = integer(data, "channels", 1, AudioFormat.MAX_CHANNELS);
+        int rate = WyomingReader.integer(data, "rate", AudioFormat.MIN_SAMPLE_RATE, AudioFormat.MAX_SAMPLE_RATE);
+        int bytes = WyomingReader.integer(data, "width", 1, 4);
+        int channels = WyomingReader.integer(data, "channels", 1, AudioFormat.MAX_CHANNELS);
         Pipeline pipeline = runtime.pipeline(limits.pipeline()).orElse(null);
         if (pipeline == null) {
             throw new WyomingReader.ProtocolException("no-pipeline", "pipeline '" + limits.pipeline()
@@ -229,9 +252,9 @@ final class WyomingConnection implements SessionListener {
         } else if (stopRequested) {
             throw new WyomingReader.ProtocolException("bad-order", "audio-chunk after audio-stop");
         } else {
-            int rate = integer(data, "rate", AudioFormat.MIN_SAMPLE_RATE, AudioFormat.MAX_SAMPLE_RATE);
-            int bytes = integer(data, "width", 1, 4);
-            int channels = integer(data, "channels", 1, AudioFormat.MAX_CHANNELS);
+            int rate = WyomingReader.integer(data, "rate", AudioFormat.MIN_SAMPLE_RATE, AudioFormat.MAX_SAMPLE_RATE);
+            int bytes = WyomingReader.integer(data, "width", 1, 4);
+            int channels = WyomingReader.integer(data, "channels", 1, AudioFormat.MAX_CHANNELS);
             if (rate != announced.sampleRate() || bytes != width || channels != announced.channels()) {
                 throw new WyomingReader.ProtocolException("format-changed", "audio-chunk is " + rate + " Hz, " + bytes
                         + " bytes, " + channels + " channels; audio-start announced " + announced.sampleRate() + " Hz, "
@@ -286,10 +309,7 @@ final class WyomingConnection implements SessionListener {
         while (!pending.isEmpty()) {
             if (!session.offer(pending.peek())) {
                 if (session.isOpen()) {
-                    if (!paused) {
-                        paused = true;
-                        socket.pause();
-                    }
+                    flow.hold(ClientFlow.Hold.SESSION);
                     session.onDrain(this::pump);
                 }
                 return;
@@ -300,10 +320,9 @@ final class WyomingConnection implements SessionListener {
             ended = true;
             session.end();
         }
-        if (paused) {
-            paused = false;
+        if (flow.held(ClientFlow.Hold.SESSION)) {
+            flow.release(ClientFlow.Hold.SESSION);
             lastActivity = System.nanoTime();
-            socket.resume();
             process(); // events that arrived before the pause
         }
     }
@@ -329,10 +348,7 @@ final class WyomingConnection implements SessionListener {
             session = null;
             pending.clear();
             sendTranscript();
-            if (held) {
-                held = false;
-                socket.resume();
-            }
+            flow.release(ClientFlow.Hold.ORDER);
             process(); // the next request may already be buffered
         } else if ("ended".equals(reason)) {
             // Ended by a pipeline stop before audio-stop: the text so far, then the reason.
@@ -360,28 +376,9 @@ final class WyomingConnection implements SessionListener {
 
     private void write(String type, JsonObject data, Buffer payload) {
         if (!closing) {
-            socket.write(encode(type, data, payload));
+            socket.write(WyomingReader.encode(type, data, payload));
+            flow.wrote();
         }
-    }
-
-    /** One event as the reference implementation writes it: header line, data bytes, payload. */
-    static Buffer encode(String type, JsonObject data, Buffer payload) {
-        JsonObject header = new JsonObject().put("type", type).put("version", PROTOCOL_VERSION);
-        byte[] dataBytes = data == null || data.isEmpty() ? null : data.encode().getBytes(StandardCharsets.UTF_8);
-        if (dataBytes != null) {
-            header.put("data_length", dataBytes.length);
-        }
-        if (payload != null && payload.length() > 0) {
-            header.put("payload_length", payload.length());
-        }
-        Buffer out = Buffer.buffer(header.encode()).appendByte((byte) '\n');
-        if (dataBytes != null) {
-            out.appendBytes(dataBytes);
-        }
-        if (payload != null) {
-            out.appendBuffer(payload);
-        }
-        return out;
     }
 
     private void fail(String code, String message) {
@@ -389,7 +386,7 @@ final class WyomingConnection implements SessionListener {
             return;
         }
         LOG.debugf("wyoming connection %s closed (%s): %s", socket.remoteAddress(), code, message);
-        Buffer error = encode("error", new JsonObject().put("text", message).put("code", code), null);
+        Buffer error = WyomingReader.encode("error", new JsonObject().put("text", message).put("code", code), null);
         closing = true;
         release();
         socket.write(error).onComplete(ignored -> socket.close());
@@ -406,11 +403,7 @@ final class WyomingConnection implements SessionListener {
         if (current != null) {
             current.close();
         }
-        if (paused || held) {
-            paused = false;
-            held = false;
-            socket.resume();
-        }
+        flow.close();
         if (!done) {
             done = true;
             onDone.run();
@@ -426,7 +419,7 @@ final class WyomingConnection implements SessionListener {
             }
             long idleNanos = limits.idleTimeout().toNanos();
             long quiet = System.nanoTime() - lastActivity;
-            if (paused || stopRequested) {
+            if (flow.held(ClientFlow.Hold.SESSION) || !flow.writable() || stopRequested) {
                 lastActivity = System.nanoTime();
                 armIdleTimer(limits.idleTimeout().toMillis());
             } else if (quiet >= idleNanos) {
@@ -437,18 +430,4 @@ final class WyomingConnection implements SessionListener {
         });
     }
 
-    private static int integer(JsonObject data, String key, int min, int max) throws WyomingReader.ProtocolException {
-        Object value = data.getValue(key);
-        if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())
-                || number.doubleValue() < min || number.doubleValue() > max) {
-            throw new WyomingReader.ProtocolException("bad-data", "\"" + key + "\" must be an integer from " + min
-                    + " to " + max + (value == null ? " (missing)" : ", got " + printable(String.valueOf(value))));
-        }
-        return number.intValue();
-    }
-
-    private static String printable(String text) {
-        String cut = text.length() > 40 ? text.substring(0, 40) + "..." : text;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
-    }
 }

@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Splits a Wyoming byte stream into events: a JSON header line
+ * Splits a Wyoming byte stream into events (and {@link #encode encodes} them): a JSON header line
  * {@code {"type", "data"?, "data_length"?, "payload_length"?, "version"?}}, then {@code data_length} bytes of JSON
  * merged into {@code data}, then {@code payload_length} bytes of payload.
  *
@@ -33,6 +33,8 @@ final class WyomingReader {
             return code;
         }
     }
+
+    static final String PROTOCOL_VERSION = "1.7.2";
 
     private final int maxHeaderBytes;
     private final long maxMessageBytes;
@@ -165,5 +167,40 @@ final class WyomingReader {
             throw new ProtocolException("bad-json", what + " is not a JSON object");
         }
         return parsed;
+    }
+
+    /** One event as the reference implementation writes it: header line, data bytes, payload. */
+    static Buffer encode(String type, JsonObject data, Buffer payload) {
+        JsonObject header = new JsonObject().put("type", type).put("version", PROTOCOL_VERSION);
+        byte[] dataBytes = data == null || data.isEmpty() ? null : data.encode().getBytes(StandardCharsets.UTF_8);
+        if (dataBytes != null) {
+            header.put("data_length", dataBytes.length);
+        }
+        if (payload != null && payload.length() > 0) {
+            header.put("payload_length", payload.length());
+        }
+        Buffer out = Buffer.buffer(header.encode()).appendByte((byte) '\n');
+        if (dataBytes != null) {
+            out.appendBytes(dataBytes);
+        }
+        if (payload != null) {
+            out.appendBuffer(payload);
+        }
+        return out;
+    }
+
+    static int integer(JsonObject data, String key, int min, int max) throws WyomingReader.ProtocolException {
+        Object value = data.getValue(key);
+        if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())
+                || number.doubleValue() < min || number.doubleValue() > max) {
+            throw new WyomingReader.ProtocolException("bad-data", "\"" + key + "\" must be an integer from " + min
+                    + " to " + max + (value == null ? " (missing)" : ", got " + printable(String.valueOf(value))));
+        }
+        return number.intValue();
+    }
+
+    static String printable(String text) {
+        String cut = text.length() > 40 ? text.substring(0, 40) + "..." : text;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }
