@@ -186,12 +186,12 @@ final class WavUpload implements SessionListener {
      * run out (then waits for the next chunk); ends the session after the last frame.
      */
     private void pump() {
-        if (pumping || done || awaitingDrain) {
+        if (pumping || done) {
             return;
         }
         pumping = true;
         try {
-            while (!done) {
+            while (!done && !awaitingDrain) {
                 if (pending == null) {
                     if (pcmDone) {
                         if (!fed) {

@@ -135,9 +135,10 @@ public interface EarshotConfig {
 
         /**
          * Uploads ({@code POST /api/transcribe}) in flight at once over all pipelines, from the first byte of the body
-         * to the answer; more get 503 with {@code Retry-After}. Each one holds a speech recognizer while it is decoded.
+         * to the answer; more get 503 with {@code Retry-After}. Each one holds a speech recognizer (native memory,
+         * about 25 MB with the small English model) while it is decoded.
          */
-        @WithDefault("16")
+        @WithDefault("8")
         int maxUploadsInFlight();
 
         /**
