@@ -10,9 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The one answer to an upload, sent at most once, possibly before the body has all arrived. Then the rest of the body
- * is read and dropped (so the client, still sending, gets to read the answer), up to the size limit; a client that
- * was waiting for {@code 100 Continue} has sent nothing, and its connection is closed after the answer instead.
+ * The one answer to an upload, decided at most once, possibly before the body has all arrived. Then the rest of the
+ * body is read and dropped, up to the size limit, and the answer is written when it has all arrived (HTTP/1.1 and
+ * HTTP/2 clients alike read it then); a client that was waiting for {@code 100 Continue} has sent nothing, and a body
+ * over the limit is not worth reading (413): the answer goes out at once and the connection is closed after it.
  * Used on the request's event loop only.
  */
 final class UploadReply {
@@ -72,26 +73,33 @@ final class UploadReply {
             return;
         }
         headers.forEach(response::putHeader);
-        boolean closeAfter = status == 413;
-        if (!request.isEnded()) {
-            if (expectsContinue() && !continued) {
-                closeAfter = true;
-            } else {
-                request.handler(chunk -> {
-                    dropped += chunk.length();
-                    if (dropped > maxBody) {
-                        request.connection().close();
-                    }
-                });
-                request.endHandler(null);
-                request.resume();
-            }
+        String json = toJson(body);
+        if (request.isEnded()) {
+            write(response, status, json, false);
+        } else if (status == 413 || (expectsContinue() && !continued)) {
+            write(response, status, json, true);
+        } else {
+            // The rest of the body is read and dropped first: every client reads the answer once it has sent all.
+            request.handler(chunk -> {
+                dropped += chunk.length();
+                if (dropped > maxBody) {
+                    request.connection().close();
+                }
+            });
+            request.endHandler(v -> write(response, status, json, false));
+            request.resume();
         }
-        if (closeAfter) {
+    }
+
+    private void write(HttpServerResponse response, int status, String json, boolean close) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        if (close) {
             response.putHeader("Connection", "close");
             response.endHandler(v -> request.connection().close());
         }
-        response.setStatusCode(status).putHeader("Content-Type", "application/json").end(toJson(body));
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
     }
 
     private String toJson(Object value) {
