@@ -83,7 +83,7 @@ final class UploadReply {
             request.handler(chunk -> {
                 dropped += chunk.length();
                 if (dropped > maxBody) {
-                    request.connection().close();
+                    write(response, status, json, true); // more than any body may be: answer now, then close
                 }
             });
             request.endHandler(v -> write(response, status, json, false));
