@@ -5,13 +5,14 @@ import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;
 import dev.earshot.gateway.pipeline.SinkChannel;
 import dev.earshot.gateway.plugin.LoadedPlugin;
+import dev.earshot.spi.Redact;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The JSON shapes of the API. */
+/** The JSON shapes of the API. Failure texts come from plugins: URLs in them are shown without credentials. */
 final class Views {
 
     private Views() {
@@ -28,7 +29,7 @@ final class Views {
                 }
             });
             return new PluginView(plugin.name(), plugin.version(), plugin.spiVersion(), plugin.installed(),
-                    plugin.state().name().toLowerCase(), plugin.failure(), plugin.location(), provides);
+                    plugin.state().name().toLowerCase(), Redact.urlsIn(plugin.failure()), plugin.location(), provides);
         }
     }
 
@@ -55,7 +56,7 @@ final class Views {
         static PipelineView of(Pipeline pipeline) {
             var engine = pipeline.engine();
             List<SinkView> sinks = pipeline.sinks().stream().map(SinkView::of).toList();
-            return new PipelineView(pipeline.name(), pipeline.state().name().toLowerCase(), pipeline.failure(),
+            return new PipelineView(pipeline.name(), pipeline.state().name().toLowerCase(), Redact.urlsIn(pipeline.failure()),
                     pipeline.settings().enabled(), pipeline.settings().source().orElse(null),
                     engine == null ? null : engineView(engine),
                     sinks, pipeline.hookIds(), pipeline.sessionCount(), pipeline.settings().maxSessions(),
@@ -66,7 +67,7 @@ final class Views {
     static EngineView engineView(dev.earshot.gateway.pipeline.EngineInstance engine) {
         var health = engine.health();
         return new EngineView(engine.id(), engine.spec().type(), engine.inputFormat().toString(), engine.openRecognizers(),
-                health.status().name().toLowerCase(), health.detail().isEmpty() ? null : health.detail());
+                health.status().name().toLowerCase(), health.detail().isEmpty() ? null : Redact.urlsIn(health.detail()));
     }
 
     /**

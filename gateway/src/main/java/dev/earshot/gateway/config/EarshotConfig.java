@@ -153,6 +153,23 @@ public interface EarshotConfig {
         @WithDefault("50M")
         String maxUploadSize();
 
+        /**
+         * Uploads ({@code POST /api/transcribe}) in flight at once over all pipelines, from the first byte of the body
+         * to the answer; more get 503 with {@code Retry-After}. Each one holds a speech recognizer (native memory,
+         * about 25 MB with the small English model) while it is decoded.
+         */
+        @WithDefault("8")
+        int maxUploadsInFlight();
+
+        /**
+         * Heap the uploads in flight may hold together: each reserves its read-ahead (64 KiB), its WAV header (up to
+         * 256 KiB) and then its frame queue ({@code frame-queue} frames at the file's rate and channels) while it is
+         * transcribed; an upload that does not fit gets 503 with {@code Retry-After}. Bodies are decoded as they
+         * arrive, never held whole.
+         */
+        @WithDefault("32M")
+        MemorySize uploadBufferBudget();
+
         /** Audio per frame when an upload is fed to a pipeline. */
         @WithDefault("100ms")
         Duration frameDuration();

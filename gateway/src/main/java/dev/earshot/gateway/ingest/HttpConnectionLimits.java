@@ -52,7 +52,8 @@ public class HttpConnectionLimits implements HttpServerOptionsCustomizer {
     }
 
     void routes(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE + 100).handler(this::check);
+        // Ahead of the access check: a client refused there still holds its connection, so it is counted first.
+        router.route().order(dev.earshot.gateway.access.AccessGuard.ORDER - 1).handler(this::check);
     }
 
     /** Connections open on the HTTP port from {@code host}, counted from their first request. */

@@ -1,5 +1,7 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.Redact;
+
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -87,8 +89,9 @@ final class HookRunner implements AutoCloseable {
         }
     }
 
+    /** An error as logs and API answers show it: its message, with URLs redacted ({@link Redact#urlsIn}). */
     static String describe(Throwable error) {
-        String message = error.getMessage();
+        String message = Redact.urlsIn(error.getMessage());
         return message == null || message.isBlank() ? error.getClass().getName() : message;
     }
 

@@ -519,11 +519,11 @@ public final class SinkChannel implements AutoCloseable {
         if (event.isFinal()) {
             droppedFinals.increment();
             LOG.log(System.Logger.Level.ERROR, "sink '" + id + "' rejected final transcript " + event.id()
-                    + " for good, not retrying it: " + rejected.getMessage());
+                    + " for good, not retrying it: " + HookRunner.describe(rejected));
         } else {
             droppedPartials.increment();
             LOG.log(System.Logger.Level.WARNING, "sink '" + id + "' rejected partial " + event.id() + ": "
-                    + rejected.getMessage());
+                    + HookRunner.describe(rejected));
         }
     }
 

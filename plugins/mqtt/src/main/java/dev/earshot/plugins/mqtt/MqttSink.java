@@ -49,6 +49,18 @@ final class MqttSink implements TranscriptSink {
                    boolean partials, TopicTemplate partialTopic, TopicTemplate availability, int qos,
                    boolean haDiscovery, String haPrefix, Duration keepAlive, Duration timeout,
                    Duration reconnectDelay, Duration maxReconnectDelay) {
+
+        /** {@code url} is the broker address as messages show it ({@link dev.earshot.spi.Redact#url}). */
+        Options {
+            url = dev.earshot.spi.Redact.url(url);
+        }
+
+        /** Never shows the password. */
+        @Override
+        public String toString() {
+            return "MqttSink.Options[id=" + id + ", url=" + url + ", username=" + username
+                    + ", password=" + (password == null ? "none" : "(set)") + ", clientId=" + clientId + "]";
+        }
     }
 
     private final Vertx vertx;

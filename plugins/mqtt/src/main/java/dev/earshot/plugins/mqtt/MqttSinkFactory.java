@@ -3,6 +3,7 @@ package dev.earshot.plugins.mqtt;
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
+import dev.earshot.spi.Redact;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.sink.TranscriptSinkFactory;
 import io.vertx.core.Vertx;
@@ -66,12 +67,12 @@ public final class MqttSinkFactory implements TranscriptSinkFactory {
         try {
             url = new URI(urlText);
         } catch (URISyntaxException e) {
-            throw config.invalid("url", urlText, "mqtt://host[:port] or mqtts://host[:port] (" + e.getReason() + ")");
+            throw config.invalid("url", Redact.url(urlText), "mqtt://host[:port] or mqtts://host[:port] (" + e.getReason() + ")");
         }
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!Set.of("mqtt", "mqtts", "tcp", "ssl").contains(scheme) || url.getHost() == null
                 || (url.getPath() != null && !url.getPath().isEmpty() && !url.getPath().equals("/"))) {
-            throw config.invalid("url", urlText, "mqtt://host[:port] or mqtts://host[:port]");
+            throw config.invalid("url", Redact.url(urlText), "mqtt://host[:port] or mqtts://host[:port]");
         }
         boolean tls = scheme.equals("mqtts") || scheme.equals("ssl");
         int port = url.getPort() > 0 ? url.getPort() : tls ? 8883 : 1883;

@@ -1,5 +1,6 @@
 package dev.earshot.plugins.webhook;
 
+import dev.earshot.spi.Redact;
 import dev.earshot.spi.sink.DeliveryException;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.transcript.TranscriptEvent;
@@ -25,7 +26,8 @@ import java.util.concurrent.Executors;
  * host's delivery thread. 2xx is delivered. 408, 429, 5xx, time-outs and connection failures are retryable (the host
  * retries, then spools). Any other status (4xx, 3xx: the URL or the payload is wrong) is a permanent rejection:
  * {@link DeliveryException} with {@code retryable == false}, whose message carries the status and the start of the
- * reply.
+ * reply. Messages show the URL without its user-info and query string ({@link Redact#url}), and never the headers or
+ * the signing secret.
  */
 final class WebhookSink implements TranscriptSink {
 
@@ -35,6 +37,8 @@ final class WebhookSink implements TranscriptSink {
 
     private final String id;
     private final URI url;
+    /** The URL as messages show it: without user-info or query string, which may carry credentials. */
+    private final String shownUrl;
     private final Duration timeout;
     private final byte[] secret;
     private final Map<String, String> headers;
@@ -45,6 +49,7 @@ final class WebhookSink implements TranscriptSink {
     WebhookSink(String id, URI url, Duration timeout, byte[] secret, Map<String, String> headers, boolean partials) {
         this.id = id;
         this.url = url;
+        this.shownUrl = Redact.url(url.toString());
         this.timeout = timeout;
         this.secret = secret;
         this.headers = Map.copyOf(headers);
@@ -79,9 +84,9 @@ final class WebhookSink implements TranscriptSink {
         try {
             response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (HttpTimeoutException e) {
-            throw new DeliveryException("POST " + url + ": no answer within " + timeout.toMillis() + " ms", true, e);
+            throw new DeliveryException("POST " + shownUrl + ": no answer within " + timeout.toMillis() + " ms", true, e);
         } catch (IOException e) {
-            throw new DeliveryException("POST " + url + ": " + describe(e), true, e);
+            throw new DeliveryException("POST " + shownUrl + ": " + describe(e), true, e);
         }
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
@@ -89,7 +94,7 @@ final class WebhookSink implements TranscriptSink {
         }
         String reply = excerpt(response.body());
         boolean retryable = status == 408 || status == 429 || status >= 500;
-        String message = "POST " + url + " answered " + status + (reply.isEmpty() ? "" : ": " + reply);
+        String message = "POST " + shownUrl + " answered " + status + (reply.isEmpty() ? "" : ": " + reply);
         throw new DeliveryException(retryable ? message : message + " (a permanent rejection: check earshot.sinks."
                 + id + ".url and what the receiver expects)", retryable);
     }
@@ -114,7 +119,7 @@ final class WebhookSink implements TranscriptSink {
     }
 
     private static String describe(IOException e) {
-        String message = e.getMessage();
+        String message = Redact.urlsIn(e.getMessage());
         return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
     }
 

@@ -3,6 +3,7 @@ package dev.earshot.plugins.webhook;
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
+import dev.earshot.spi.Redact;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.sink.TranscriptSinkFactory;
 
@@ -52,11 +53,11 @@ public final class WebhookSinkFactory implements TranscriptSinkFactory {
         try {
             url = new URI(urlText);
         } catch (URISyntaxException e) {
-            throw config.invalid("url", urlText, "an http:// or https:// URL (" + e.getReason() + ")");
+            throw config.invalid("url", Redact.url(urlText), "an http:// or https:// URL (" + e.getReason() + ")");
         }
         if (url.getScheme() == null || !Set.of("http", "https").contains(url.getScheme().toLowerCase(Locale.ROOT))
                 || url.getHost() == null) {
-            throw config.invalid("url", urlText, "an http:// or https:// URL with a host");
+            throw config.invalid("url", Redact.url(urlText), "an http:// or https:// URL with a host");
         }
         Duration timeout = config.getDuration("timeout", Duration.ofSeconds(10));
         if (timeout.toMillis() < 1) {

@@ -168,4 +168,34 @@ class WebhookSinkTest {
         PluginException timeout = assertThrows(PluginException.class, () -> create(Map.of("url", url(), "timeout", "soon")));
         assertTrue(timeout.getMessage().startsWith("earshot.sinks.hook.timeout: 'soon' is not valid"), timeout.getMessage());
     }
+
+    /** Credentials in the URL (user-info, query string) never reach a message, nor do the headers or the secret. */
+    @Test
+    void messagesShowTheUrlWithoutItsCredentials() throws Exception {
+        Files.writeString(home.resolve("secret"), "HmacSecret-55cc");
+        String withCredentials = "http://hookuser:HookPass-77aa@127.0.0.1:" + server.getAddress().getPort()
+                + "/hook?key=QueryKey-99bb";
+        status.set(401);
+        reply = "unauthorized";
+        try (TranscriptSink sink = create(Map.of("url", withCredentials, "secret-file", "secret",
+                "headers.Authorization", "Bearer HeaderToken-11dd"))) {
+            DeliveryException e = assertThrows(DeliveryException.class, () -> sink.deliver(fin("hello")));
+            assertFalse(e.retryable());
+            assertTrue(e.getMessage().startsWith("POST http://127.0.0.1:" + server.getAddress().getPort()
+                    + "/hook answered 401: unauthorized"), e.getMessage());
+            for (String secret : List.of("hookuser", "HookPass-77aa", "QueryKey-99bb", "HmacSecret-55cc", "HeaderToken-11dd")) {
+                assertFalse(e.getMessage().contains(secret), secret + " in: " + e.getMessage());
+            }
+        }
+        server.stop(0);
+        try (TranscriptSink sink = create(Map.of("url", withCredentials, "timeout", "1s"))) {
+            DeliveryException e = assertThrows(DeliveryException.class, () -> sink.deliver(fin("hello")));
+            assertTrue(e.retryable());
+            assertFalse(e.getMessage().contains("HookPass-77aa") || e.getMessage().contains("QueryKey-99bb"), e.getMessage());
+        }
+        PluginException invalid = assertThrows(PluginException.class,
+                () -> create(Map.of("url", "ftp://hookuser:HookPass-77aa@example.org/x?key=QueryKey-99bb")));
+        assertFalse(invalid.getMessage().contains("HookPass-77aa") || invalid.getMessage().contains("QueryKey-99bb"),
+                invalid.getMessage());
+    }
 }

@@ -1,0 +1,186 @@
+package dev.earshot.gateway;
+
+import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.audio.Wav;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Twenty concurrent 44 MiB uploads (real speech, 16 kHz mono: 24 minutes each) against the packaged gateway under the
+ * shipped {@code -Xmx256m -XX:+ExitOnOutOfMemoryError}: held whole, eight of them (the upload budget) would need
+ * 352 MiB. The process survives, the uploads beyond the budget get 503 with Retry-After at once, the accepted ones
+ * are decoded as they arrive until the transcription time limit (lowered to 15 s for the test) answers 504, and the
+ * heap after GC, threads and file descriptors come back.
+ */
+class UploadMemoryIT {
+
+    private static final long SIZE = 46_080_044; // 44 MiB: just under the default 50M limit
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+
+    @TempDir
+    Path workDir;
+
+    @Test
+    void twentyConcurrentMaximumSizeUploadsLeaveTheProcessAliveAndTheHeapFlat() throws Exception {
+        Path wav = speech(workDir.resolve("upload-44MiB.wav"));
+        int port = PackagedGateway.freePort();
+        Path log = workDir.resolve("gateway.log");
+        PackagedGateway packaged = PackagedGateway.launch(workDir, log, port, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+                "-Dearshot.api.transcribe-timeout=15s");
+        Process gateway = packaged.process;
+        try {
+            assertEquals(200, packaged.awaitReady(Duration.ofSeconds(60)), "ready; log:\n" + Files.readString(log));
+            long[] baseline = figures(gateway);
+            // Raw sockets with Connection: close, so that every connection is gone once answered (fds come back).
+            ExecutorService clients = Executors.newFixedThreadPool(20);
+            List<Future<String>> uploads = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                uploads.add(clients.submit(() -> upload(port, wav)));
+            }
+            long peakRss = 0;
+            while (!uploads.stream().allMatch(Future::isDone) && gateway.isAlive()) {
+                peakRss = Math.max(peakRss, rssKiB(gateway));
+                Thread.sleep(500);
+            }
+            assertTrue(gateway.isAlive(), "the gateway survived; log:\n" + tail(log));
+            Map<Integer, Integer> statuses = new TreeMap<>();
+            for (Future<String> upload : uploads) {
+                String response = upload.get(10, TimeUnit.SECONDS);
+                int status = response.startsWith("HTTP/1.1 ") ? Integer.parseInt(response.substring(9, 12)) : -1;
+                statuses.merge(status, 1, Integer::sum);
+                switch (status) {
+                    case 503 -> assertTrue(response.contains("\r\nRetry-After: 5\r\n"), response);
+                    case 504 -> assertTrue(response.contains("did not finish within 15 s"), response);
+                    default -> throw new AssertionError(response);
+                }
+            }
+            clients.shutdown();
+            assertTrue(clients.awaitTermination(10, TimeUnit.SECONDS));
+            Thread.sleep(1000); // connections closed by the answers are released
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            long[] after = figures(gateway);
+            String report = String.format("20 concurrent uploads of %d bytes, -Xmx256m, in %d s: statuses %s; heap after GC "
+                            + "%d -> %d KiB; RSS %d -> peak %d -> %d KiB; threads %d -> %d; fds %d -> %d", SIZE, seconds,
+                    statuses, baseline[0], after[0], baseline[1], peakRss, after[1], baseline[2], after[2], baseline[3], after[3]);
+            System.out.println(report);
+            Files.writeString(Path.of("target/upload-memory.txt"), report + "\n");
+            assertEquals(8, statuses.getOrDefault(504, 0), "the budget's 8 uploads were accepted: " + statuses);
+            assertEquals(12, statuses.getOrDefault(503, 0), statuses.toString());
+            assertTrue(after[0] < baseline[0] + 16 * 1024, "heap after GC back near the baseline: " + report);
+            assertTrue(after[2] <= baseline[2] + 4, "threads back: " + report);
+            assertTrue(after[3] <= baseline[3] + 4, "file descriptors back: " + report);
+        } finally {
+            gateway.destroy();
+            if (!gateway.waitFor(30, TimeUnit.SECONDS)) {
+                gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** POSTs the file with a Content-Length; returns the whole answer (status line, headers, body). */
+    private static String upload(int port, Path wav) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(90_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/transcribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: audio/wav\r\nContent-Length: "
+                    + Files.size(wav) + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            try {
+                Files.copy(wav, out);
+                out.flush();
+            } catch (IOException e) {
+                // answered and closed before the whole body was sent: read the answer
+            }
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A 44 MiB WAV of real speech: the LibriVox clips, 16 kHz mono, one after another until the size is reached. */
+    private static Path speech(Path out) throws IOException {
+        List<byte[]> clips = new ArrayList<>();
+        try (var files = Files.list(SpeechFixtures.LIBRIVOX)) {
+            for (Path clip : files.filter(p -> p.toString().endsWith(".wav")).sorted().toList()) {
+                try (InputStream in = Files.newInputStream(clip)) {
+                    Wav.Header header = Wav.readHeader(in);
+                    clips.add(Wav.pcm16(in, header).readAllBytes());
+                }
+            }
+        }
+        long audio = SIZE - Wav.HEADER_SIZE;
+        try (OutputStream file = Files.newOutputStream(out)) {
+            file.write(Wav.header(new AudioFormat(16000, 1), audio));
+            long written = 0;
+            for (int i = 0; written < audio; i++) {
+                byte[] clip = clips.get(i % clips.size());
+                int count = (int) Math.min(clip.length, audio - written);
+                file.write(clip, 0, count);
+                written += count;
+            }
+        }
+        return out;
+    }
+
+    /** {heap used after a full GC (KiB), RSS (KiB), threads, file descriptors} of the gateway process. */
+    private static long[] figures(Process gateway) throws IOException, InterruptedException {
+        jcmd(gateway, "GC.run");
+        Matcher used = HEAP_USED.matcher(jcmd(gateway, "GC.heap_info"));
+        long heap = used.find() ? Long.parseLong(used.group(1)) : -1;
+        Path proc = Path.of("/proc", String.valueOf(gateway.pid()));
+        long threads;
+        long fds;
+        try (var tasks = Files.list(proc.resolve("task")); var descriptors = Files.list(proc.resolve("fd"))) {
+            threads = tasks.count();
+            fds = descriptors.count();
+        }
+        return new long[]{heap, rssKiB(gateway), threads, fds};
+    }
+
+    private static long rssKiB(Process gateway) throws IOException {
+        Path status = Path.of("/proc", String.valueOf(gateway.pid()), "status");
+        if (!Files.exists(status)) {
+            return 0;
+        }
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
+    }
+
+    private static String jcmd(Process gateway, String command) throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(gateway.pid()), command).redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes());
+        assertTrue(jcmd.waitFor(30, TimeUnit.SECONDS), "jcmd " + command);
+        return output;
+    }
+
+    private static String tail(Path log) throws IOException {
+        String text = Files.readString(log);
+        return text.substring(Math.max(0, text.length() - 4000));
+    }
+}
