@@ -41,6 +41,11 @@ final class RouteMatrix {
         List<String> failures = new ArrayList<>();
         int requests = 0;
         for (String path : RouteInventory.paths()) {
+            if (path.startsWith("/api/devices")) {
+                // The JDK lists sound devices once per process, at the first request: reaching this route here would
+                // fix an empty list for DevicesApiTest in the same JVM. Its refusals are in the matrix all the same.
+                continue;
+            }
             for (String method : RouteInventory.METHODS) {
                 RawHttp.Request request = new RawHttp.Request(method, path, headers);
                 int status = send.apply(request);

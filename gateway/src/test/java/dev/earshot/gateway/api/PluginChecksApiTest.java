@@ -154,7 +154,7 @@ class PluginChecksApiTest {
 
         assertFalse(Files.exists(MARKER), "no code of a refused jar ran");
         assertEquals(List.of(), folderContents(), "nothing left in the plugins folder");
-        given().get("/api/plugins/sneaky").then().statusCode(404);
+        given().header("Authorization", "Bearer " + TOKEN).get("/api/plugins/sneaky").then().statusCode(404);
         long[] after = JvmBaseline.measure();
         System.out.printf("threads %d -> %d, heap after GC %d -> %d MiB%n", baseline[0], after[0], baseline[1] >> 20, after[1] >> 20);
         JvmBaseline.assertBack(baseline, after);
@@ -176,7 +176,7 @@ class PluginChecksApiTest {
         }
         assertEquals(0, loadThreads(), "the loading thread was interrupted and ended");
         assertEquals(List.of(), folderContents(), "nothing left in the plugins folder");
-        given().get("/api/plugins/sleepy").then().statusCode(404);
+        given().header("Authorization", "Bearer " + TOKEN).get("/api/plugins/sleepy").then().statusCode(404);
     }
 
     @Test

@@ -44,7 +44,9 @@ class IngestAbuseTest {
     public static final class ShortTimeouts implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("earshot.ingest.write-stall-timeout", "5s", "earshot.ingest.handshake-timeout", "2s");
+            // The HTTP port's per-address limit at its default (32): the shared test profile switches it off.
+            return Map.of("earshot.ingest.write-stall-timeout", "5s", "earshot.ingest.handshake-timeout", "2s",
+                    "earshot.ingest.http-max-connections-per-address", "32");
         }
     }
 
