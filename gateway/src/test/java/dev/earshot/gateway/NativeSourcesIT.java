@@ -195,7 +195,8 @@ class NativeSourcesIT {
                         .forEach(libraries::add);
             }
         }
-        assertTrue(libraries.contains("libwebrtc-java-linux-x86_64.so"), "webrtc-java's JNI library: " + libraries);
+        assertTrue(libraries.containsAll(List.of("libwebrtc-java-linux-x86_64.so", "libwebrtc-java-linux-aarch64.so")),
+                "webrtc-java's JNI library for both 64-bit Linux platforms: " + libraries);
         for (String library : libraries) {
             assertTrue(resourceIncluded(library), library + " is loaded from the class path: it must be an image resource");
         }
