@@ -17,10 +17,10 @@ import java.util.regex.Pattern;
  * The gateway's image run by podman as an operator runs it: read-only root filesystem, an API token, the HTTP port
  * published on loopback only ({@code -p 127.0.0.1:PORT:8080}).
  */
-final class GatewayContainer implements AutoCloseable {
+public final class GatewayContainer implements AutoCloseable {
 
     /** An API token as an operator makes one (24 random bytes, hex). */
-    static final String TOKEN = UUID.randomUUID().toString().replace("-", "") + "a1b2c3d4";
+    public static final String TOKEN = UUID.randomUUID().toString().replace("-", "") + "a1b2c3d4";
 
     private static final Pattern TEXT = Pattern.compile("\"text\":\"([^\"]*)\"");
 
@@ -84,7 +84,7 @@ final class GatewayContainer implements AutoCloseable {
     }
 
     /** The text of the first transcript in an /api/transcribe reply. */
-    static String text(String reply) {
+    public static String text(String reply) {
         Matcher matcher = TEXT.matcher(reply);
         if (!matcher.find()) {
             throw new AssertionError("no text in " + reply);

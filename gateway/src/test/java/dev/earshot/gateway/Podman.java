@@ -17,14 +17,14 @@ import java.util.concurrent.TimeUnit;
  * developer's machine but <em>fails</em> in CI ({@code CI=true}): .ci/run installs them, so a skip there would hide
  * a broken setup.
  */
-final class Podman {
+public final class Podman {
 
-    static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    public static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     static final Path CONTAINERS_CONF = REPO.resolve("deploy/containers.conf");
 
     /** Exit status and combined output of a finished command. */
-    record Result(int status, String output) {
-        Result assertOk(String what) {
+    public record Result(int status, String output) {
+        public Result assertOk(String what) {
             if (status != 0) {
                 throw new AssertionError(what + " failed with status " + status + ":\n" + output);
             }
@@ -36,7 +36,7 @@ final class Podman {
     }
 
     /** Each tool must be on the PATH, and the tests run as root (rootful podman, chroot, mount). */
-    static void require(String... tools) {
+    public static void require(String... tools) {
         List<String> missing = new ArrayList<>();
         for (String tool : tools) {
             boolean found = false;
@@ -63,7 +63,7 @@ final class Podman {
     }
 
     /** Runs a command with the project's podman settings; kills it when it outlives the timeout. */
-    static Result run(Duration timeout, List<String> command) throws IOException, InterruptedException {
+    public static Result run(Duration timeout, List<String> command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("CONTAINERS_CONF", CONTAINERS_CONF.toString());
         Path output = Files.createTempFile("earshot-cmd", ".log");
@@ -81,7 +81,7 @@ final class Podman {
         }
     }
 
-    static Result podman(Duration timeout, String... args) throws IOException, InterruptedException {
+    public static Result podman(Duration timeout, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("podman"));
         command.addAll(List.of(args));
         return run(timeout, command);
@@ -91,7 +91,7 @@ final class Podman {
      * {@code deploy/build-images --arch ARCH}: the image of this build's distribution for that architecture (the base
      * comes from the cache when it is there: about 10 min for amd64 and 20 min for arm64 when it is not).
      */
-    static String buildImage(String arch) throws IOException, InterruptedException {
+    public static String buildImage(String arch) throws IOException, InterruptedException {
         Result built = run(Duration.ofMinutes(30), List.of(REPO.resolve("deploy/build-images").toString(), "--arch", arch))
                 .assertOk("deploy/build-images --arch " + arch);
         System.out.println(built.output());
@@ -100,7 +100,7 @@ final class Podman {
     }
 
     /** Removes a container, whatever its state; for finally blocks. */
-    static void removeContainer(String name) {
+    public static void removeContainer(String name) {
         try {
             podman(Duration.ofSeconds(60), "rm", "-f", "-t", "0", name);
         } catch (IOException | InterruptedException | AssertionError e) {
