@@ -99,10 +99,10 @@ public final class Podman {
                 .orElseThrow(() -> new AssertionError("no image named in:\n" + built.output()));
     }
 
-    /** Removes a container, whatever its state; for finally blocks. */
+    /** Removes a container and its anonymous volumes, whatever its state; for finally blocks. */
     public static void removeContainer(String name) {
         try {
-            podman(Duration.ofSeconds(60), "rm", "-f", "-t", "0", name);
+            podman(Duration.ofSeconds(60), "rm", "-f", "-v", "-t", "0", name); // -v: its anonymous volumes too
         } catch (IOException | InterruptedException | AssertionError e) {
             System.err.println("cannot remove container " + name + ": " + e);
         }
