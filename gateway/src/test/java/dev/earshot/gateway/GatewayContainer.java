@@ -22,6 +22,18 @@ public final class GatewayContainer implements AutoCloseable {
     /** An API token as an operator makes one (24 random bytes, hex). */
     public static final String TOKEN = UUID.randomUUID().toString().replace("-", "") + "a1b2c3d4";
 
+    /**
+     * A WHIP offer as a browser makes it (audio only, Opus); its fingerprint is never checked because no DTLS happens:
+     * the gateway only has to parse it and answer.
+     */
+    static final String WHIP_OFFER = String.join("\r\n",
+            "v=0", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0",
+            "a=msid-semantic: WMS", "m=audio 9 UDP/TLS/RTP/SAVPF 111", "c=IN IP4 0.0.0.0", "a=rtcp:9 IN IP4 0.0.0.0",
+            "a=ice-ufrag:Ea3x", "a=ice-pwd:pQ2wvJ0sF6y1uGz5t0Q3bCkL", "a=ice-options:trickle",
+            "a=fingerprint:sha-256 6B:8B:5D:EA:59:04:20:23:29:C8:87:1C:CC:87:32:BE:DD:8C:66:A5:8E:50:55:EA:8C:D3:B6:5C:09:5E:D6:BC",
+            "a=setup:actpass", "a=mid:0", "a=sendonly", "a=msid:- audio0", "a=rtcp-mux",
+            "a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1", "");
+
     private static final Pattern TEXT = Pattern.compile("\"text\":\"([^\"]*)\"");
 
     final String name;
@@ -81,6 +93,26 @@ public final class GatewayContainer implements AutoCloseable {
 
     HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
         return client.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * POSTs {@link #WHIP_OFFER} to {@code /whip/default} with the token: 201 with an Opus answer means webrtc-java's
+     * native library loaded in the container (with every library it links) and made its peer-connection factory;
+     * then ends the session with DELETE.
+     */
+    void assertWhipAnswers() throws IOException, InterruptedException {
+        HttpResponse<String> answer = send(HttpRequest.newBuilder(uri("/whip/default")).timeout(Duration.ofMinutes(2))
+                .header("Content-Type", "application/sdp").header("Authorization", "Bearer " + TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString(WHIP_OFFER)).build());
+        if (answer.statusCode() != 201 || !answer.body().contains("a=setup:") || !answer.body().contains("opus/48000")) {
+            throw new AssertionError("WHIP offer: " + answer.statusCode() + " " + answer.body() + "\nlog:\n" + logs());
+        }
+        String location = answer.headers().firstValue("Location").orElseThrow(() -> new AssertionError("no Location"));
+        HttpResponse<String> ended = send(HttpRequest.newBuilder(uri(location)).DELETE()
+                .header("Authorization", "Bearer " + TOKEN).build());
+        if (ended.statusCode() != 200) {
+            throw new AssertionError("WHIP DELETE " + location + ": " + ended.statusCode() + " " + ended.body());
+        }
     }
 
     /** The text of the first transcript in an /api/transcribe reply. */

@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The linux/amd64 image built by {@code deploy/build-images} from this build's distribution, run by podman with a
- * read-only root filesystem: it transcribes every LibriVox clip exactly as the distribution does on the host, runs
- * as uid 10001, cannot write its root filesystem, and drains on {@code podman stop}.
+ * read-only root filesystem: it transcribes every LibriVox clip exactly as the distribution does on the host, answers
+ * a WHIP offer, runs as uid 10001, cannot write its root filesystem, and drains on {@code podman stop}.
  */
 class GatewayImageIT {
 
@@ -41,6 +41,9 @@ class GatewayImageIT {
                 assertEquals(200, reply.statusCode(), clip.getKey() + ": " + reply.body());
                 assertEquals(clip.getValue(), GatewayContainer.text(reply.body()), clip.getKey() + ": the distribution's text");
             }
+
+            // WHIP: webrtc-java's native library loads in the image (it links X11, D-Bus and PulseAudio libraries).
+            container.assertWhipAnswers();
 
             assertEquals("10001", container.exec("id", "-u").assertOk("id -u").output().strip(), "the gateway's uid");
             assertEquals("10001", container.exec("sh", "-c", "stat -c %u /proc/1").output().strip(), "java (PID 1) runs as 10001");
