@@ -152,6 +152,10 @@ class NativeSourcesIT {
             }
         }
         assertTrue(libraries.containsAll(needed), "the native libraries of " + arch + " are on the class path: " + libraries);
+        // The JVM distribution carries webrtc-java for both 64-bit Linux platforms (it picks one at run time); a native
+        // image carries this platform's only.
+        assertTrue(libraries.containsAll(List.of("libwebrtc-java-linux-x86_64.so", "libwebrtc-java-linux-aarch64.so")),
+                "webrtc-java's JNI library for both 64-bit Linux platforms: " + libraries);
         List<String> foreign = new ArrayList<>();
         for (String library : libraries) {
             if (needed.contains(library)) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -12,12 +13,13 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import org.junit.jupiter.api.Test;
 
 import java.io.StringReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,20 +54,63 @@ class K8sManifestsTest {
     }
 
     @Test
-    void clusterIsADeploymentWithServiceAndDisruptionBudget() throws Exception {
+    void clusterIsAStatefulSetSpreadOverNodesWithItsSpoolOnAClaimServiceAndDisruptionBudget() throws Exception {
         List<HasMetadata> objects = Manifests.parse(Manifests.render(Manifests.OVERLAYS.resolve("cluster")));
-        assertEquals(Set.of("ConfigMap", "Secret", "Service", "Deployment", "PodDisruptionBudget", "NetworkPolicy"), kinds(objects));
-        Deployment deployment = Manifests.all(objects, Deployment.class).get(0);
-        assertEquals(2, deployment.getSpec().getReplicas());
+        assertEquals(Set.of("ConfigMap", "Service", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy"), kinds(objects));
+        StatefulSet statefulSet = Manifests.all(objects, StatefulSet.class).get(0);
+        assertEquals(2, statefulSet.getSpec().getReplicas());
+        assertEquals("earshot", statefulSet.getSpec().getServiceName());
         PodDisruptionBudget budget = Manifests.all(objects, PodDisruptionBudget.class).get(0);
         assertEquals(1, budget.getSpec().getMaxUnavailable().getIntVal());
-        assertSelects(budget.getSpec().getSelector().getMatchLabels(), deployment.getSpec().getTemplate());
+        assertSelects(budget.getSpec().getSelector().getMatchLabels(), statefulSet.getSpec().getTemplate());
+
+        // The spool (earshot.data-dir) on each replica's own claim, not on a volume of the pod.
+        PersistentVolumeClaim claim = statefulSet.getSpec().getVolumeClaimTemplates().get(0);
+        VolumeMount data = mount(Manifests.gateway(objects), claim.getMetadata().getName());
+        assertEquals(properties(objects).getProperty("earshot.data-dir"), data.getMountPath());
+        assertFalse(statefulSet.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .anyMatch(v -> v.getName().equals(claim.getMetadata().getName())), "no pod volume shadows the claim");
+        assertEquals(List.of("ReadWriteOnce"), claim.getSpec().getAccessModes());
+
+        var spread = statefulSet.getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
+        assertEquals(1, spread.size(), "replicas spread over nodes");
+        assertEquals("kubernetes.io/hostname", spread.get(0).getTopologyKey());
+        assertSelects(spread.get(0).getLabelSelector().getMatchLabels(), statefulSet.getSpec().getTemplate());
+    }
+
+    @Test
+    void serviceMonitorComponentScrapesTheMetricsThroughTheServicesHttpPort() throws Exception {
+        Path overlay = Files.createTempDirectory(Path.of("target"), "k8s-monitor-");
+        Files.writeString(overlay.resolve("kustomization.yaml"), """
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources:
+                  - %s
+                components:
+                  - %s
+                """.formatted(relative(overlay, Manifests.OVERLAYS.resolve("cluster")),
+                relative(overlay, Manifests.K8S.resolve("components/service-monitor"))));
+        String yaml = Manifests.render(overlay);
+        List<String> documents = List.of(yaml.split("(?m)^---\\s*$"));
+        String monitor = documents.stream().filter(d -> d.contains("kind: ServiceMonitor")).findFirst()
+                .orElseThrow(() -> new AssertionError("no ServiceMonitor in\n" + yaml));
+        List<HasMetadata> objects = Manifests.parse(String.join("---\n", documents.stream().filter(d -> d != monitor).toList()));
+        Service service = Manifests.all(objects, Service.class).get(0);
+        assertTrue(monitor.contains("apiVersion: monitoring.coreos.com/v1"), monitor);
+        assertTrue(monitor.contains("- path: /q/metrics") || monitor.contains("path: /q/metrics"), monitor);
+        assertTrue(monitor.contains("port: http"), monitor);
+        assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals("http")), "the Service names its port http");
+        service.getMetadata().getLabels().forEach((key, value) -> {
+            if (key.equals("app.kubernetes.io/name") || key.equals("app.kubernetes.io/component")) {
+                assertTrue(monitor.contains(key + ": " + value), "the ServiceMonitor selects the Service by " + key);
+            }
+        });
     }
 
     @Test
     void edgeIsADaemonSetOnLabelledNodesWithTheModelFromTheNode() throws Exception {
         List<HasMetadata> objects = Manifests.parse(Manifests.render(Manifests.OVERLAYS.resolve("edge")));
-        assertEquals(Set.of("ConfigMap", "Secret", "Service", "DaemonSet", "NetworkPolicy"), kinds(objects));
+        assertEquals(Set.of("ConfigMap", "Service", "DaemonSet", "NetworkPolicy"), kinds(objects));
         DaemonSet daemonSet = Manifests.all(objects, DaemonSet.class).get(0);
         PodSpec pod = daemonSet.getSpec().getTemplate().getSpec();
         assertEquals(Map.of("earshot.dev/edge", "true"), pod.getNodeSelector());
@@ -77,6 +122,10 @@ class K8sManifestsTest {
         assertTrue(configured.startsWith(modelMount.getMountPath() + "/"), "the engine reads the mounted model: " + configured);
         assertEquals("Local", Manifests.all(objects, Service.class).get(0).getSpec().getInternalTrafficPolicy());
         assertFalse(pod.getVolumes().stream().anyMatch(v -> v.getName().equals("snd")), "no /dev/snd without the component");
+        // The spool on the node's disk; every port on the node's address for clients on the LAN (Home Assistant).
+        assertEquals("/var/lib/earshot", volume(pod, "data").getHostPath().getPath());
+        Manifests.gateway(objects).getPorts().forEach(p ->
+                assertEquals(p.getContainerPort(), p.getHostPort(), "hostPort of " + p.getName()));
 
         List<HasMetadata> withMicrophone = Manifests.parse(Manifests.render(Manifests.OVERLAYS.resolve("edge-microphone")));
         PodSpec micPod = Manifests.podTemplate(withMicrophone).getSpec();
@@ -140,11 +189,28 @@ class K8sManifestsTest {
         String configMap = volume(pod, configMount.getName()).getConfigMap().getName();
         assertTrue(Manifests.all(objects, ConfigMap.class).stream().anyMatch(c -> c.getMetadata().getName().equals(configMap)),
                 where + "the mounted ConfigMap exists");
-        Set<String> secrets = new TreeSet<>();
-        Manifests.all(objects, Secret.class).forEach(s -> secrets.add(s.getMetadata().getName()));
+        // The token: from the operator's Secret, never from these manifests; without the Secret the pod does not start.
+        assertTrue(Manifests.all(objects, Secret.class).isEmpty(), where + "no Secret (no token) in the manifests");
         var token = gateway.getEnv().stream().filter(e -> e.getName().equals("EARSHOT_API_TOKEN")).findFirst()
                 .orElseThrow(() -> new AssertionError(where + "the API token comes from a Secret"));
-        assertTrue(secrets.contains(token.getValueFrom().getSecretKeyRef().getName()), where + "the token's Secret exists");
+        assertEquals("earshot-api-token", token.getValueFrom().getSecretKeyRef().getName(), where + "the token's Secret");
+        assertFalse(Boolean.TRUE.equals(token.getValueFrom().getSecretKeyRef().getOptional()), where + "the Secret is required");
+
+        // Every listener bound for the pod, not for its loopback.
+        for (String host : List.of("QUARKUS_HTTP_HOST", "EARSHOT_INGEST_VOSK_HOST", "EARSHOT_INGEST_WYOMING_HOST")) {
+            assertEquals("0.0.0.0", gateway.getEnv().stream().filter(e -> e.getName().equals(host)).findFirst()
+                    .orElseThrow(() -> new AssertionError(where + host + " is set")).getValue(), where + host);
+        }
+        // Recommended labels on every object; Prometheus scrape annotations on the pods.
+        for (HasMetadata object : objects) {
+            Map<String, String> labels = object.getMetadata().getLabels();
+            for (String label : List.of("app.kubernetes.io/name", "app.kubernetes.io/component", "app.kubernetes.io/part-of",
+                    "app.kubernetes.io/version", "app.kubernetes.io/managed-by")) {
+                assertTrue(labels != null && labels.containsKey(label), where + object.getKind() + " has label " + label);
+            }
+        }
+        assertEquals(Map.of("prometheus.io/scrape", "true", "prometheus.io/port", "8080", "prometheus.io/path", "/q/metrics"),
+                template.getMetadata().getAnnotations(), where + "scrape annotations");
 
         // Probes: the health endpoints, on the container's HTTP port; start-up allows a slow device minutes.
         Map<String, Probe> probes = Map.of("/q/health/started", gateway.getStartupProbe(), "/q/health/live",
@@ -166,19 +232,28 @@ class K8sManifestsTest {
         assertTrue(grace > preStop + drain + HTTP_CLOSE_SECONDS, where + "terminationGracePeriodSeconds " + grace
                 + " > preStop " + preStop + " + drain " + drain + " + " + HTTP_CLOSE_SECONDS);
 
-        // The Service and the NetworkPolicy reach the gateway's pods on that port, and nothing else.
+        // Every ingest port (HTTP, vosk-server, Wyoming) is a container port, in the Service and in the NetworkPolicy,
+        // at the port the gateway listens on (pipelines.properties or the defaults); nothing else is.
+        Map<String, Integer> ingest = Map.of("http", 8080,
+                "vosk", Integer.parseInt(config.getProperty("earshot.ingest.vosk.port", "2700")),
+                "wyoming", Integer.parseInt(config.getProperty("earshot.ingest.wyoming.port", "10300")));
+        Map<String, Integer> containerPorts = new HashMap<>();
+        gateway.getPorts().forEach(p -> containerPorts.put(p.getName(), p.getContainerPort()));
+        assertEquals(ingest, containerPorts, where + "container ports");
         for (Service service : Manifests.all(objects, Service.class)) {
             assertSelects(service.getSpec().getSelector(), template);
-            service.getSpec().getPorts().forEach(p -> assertEquals("http", p.getTargetPort().getStrVal(), where + "Service target port"));
+            Map<String, Integer> exposed = new HashMap<>();
+            service.getSpec().getPorts().forEach(p -> exposed.put(p.getTargetPort().getStrVal(), p.getPort()));
+            assertEquals(ingest, exposed, where + "Service ports by target port name");
         }
         List<NetworkPolicy> policies = Manifests.all(objects, NetworkPolicy.class);
         assertEquals(1, policies.size(), where + "one NetworkPolicy");
         NetworkPolicy policy = policies.get(0);
         assertEquals(List.of("Ingress"), policy.getSpec().getPolicyTypes());
         assertSelects(policy.getSpec().getPodSelector().getMatchLabels(), template);
-        List<Integer> allowed = new ArrayList<>();
+        Set<Integer> allowed = new TreeSet<>();
         policy.getSpec().getIngress().forEach(rule -> rule.getPorts().forEach(p -> allowed.add(p.getPort().getIntVal())));
-        assertEquals(List.of(http.getContainerPort()), allowed, where + "ingress only to the gateway's port");
+        assertEquals(new TreeSet<>(ingest.values()), allowed, where + "ingress to every ingest port and nothing else");
     }
 
     private static void assertSelects(Map<String, String> selector, PodTemplateSpec template) {
@@ -186,6 +261,11 @@ class K8sManifestsTest {
         assertFalse(selector.isEmpty(), "a selector that selects every pod");
         Map<String, String> labels = new HashMap<>(template.getMetadata().getLabels());
         selector.forEach((key, value) -> assertEquals(value, labels.get(key), "pod label " + key));
+    }
+
+    /** kustomize takes only relative paths to other kustomizations. */
+    private static Path relative(Path from, Path to) {
+        return from.toAbsolutePath().normalize().relativize(to.toAbsolutePath().normalize());
     }
 
     private static Set<String> kinds(List<HasMetadata> objects) {

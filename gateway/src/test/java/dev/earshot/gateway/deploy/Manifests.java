@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 import java.io.IOException;
@@ -127,11 +128,12 @@ final class Manifests {
         return objects.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
-    /** The pod template of the overlay's one workload (Deployment or DaemonSet). */
+    /** The pod template of the overlay's one workload (Deployment, StatefulSet or DaemonSet). */
     static PodTemplateSpec podTemplate(List<HasMetadata> objects) {
         List<PodTemplateSpec> templates = new ArrayList<>();
         all(objects, Deployment.class).forEach(d -> templates.add(d.getSpec().getTemplate()));
         all(objects, DaemonSet.class).forEach(d -> templates.add(d.getSpec().getTemplate()));
+        all(objects, StatefulSet.class).forEach(d -> templates.add(d.getSpec().getTemplate()));
         if (templates.size() != 1) {
             throw new AssertionError("one gateway workload per overlay, found " + templates.size());
         }

@@ -35,9 +35,9 @@ import static java.util.Objects.requireNonNull;
  * created on the first {@link #answer} and disposed by {@link #close()}; one control thread ({@code earshot-webrtc})
  * that makes every call into native code, so that no webrtc-java callback ever calls back into it.
  *
- * <p>Linux x86-64 uses webrtc-java's {@code linux-x86_64} native jar; Raspberry Pi-class builds take
- * {@code linux-aarch64} (64-bit OS) or {@code linux-aarch32} instead (the {@code webrtc.classifier} property of this
- * module's pom). The native library links {@code libpulse.so.0} (Debian {@code libpulse0}) even though no sound server
+ * <p>The distribution carries webrtc-java's {@code linux-x86_64} and {@code linux-aarch64} native jars; webrtc-java
+ * loads the one named after {@code os.arch} at run time, so the same build runs on x86-64 and on a 64-bit Raspberry
+ * Pi OS. The native library links {@code libpulse.so.0} (Debian {@code libpulse0}) even though no sound server
  * is used.
  */
 public final class WebRtcAudio implements AutoCloseable {
