@@ -216,7 +216,7 @@ class IngestAbuseTest {
             Map<String, String> references = SpeechFixtures.librivoxReferences();
             List<String> args = new ArrayList<>(List.of("127.0.0.1", String.valueOf(wyoming.port()), "en"));
             references.keySet().forEach(clip -> args.add(SpeechFixtures.LIBRIVOX.resolve(clip).toString()));
-            List<String> texts = WyomingServerTest.transcripts(ThirdPartyClients.replies(
+            List<String> texts = ThirdPartyClients.wyomingTranscripts(ThirdPartyClients.replies(
                     ThirdPartyClients.startFrom("127.0.0.2", "wyoming_client.py", args.toArray(String[]::new))));
             SpeechFixtures.WerTally wyomingTally = new SpeechFixtures.WerTally("transcript (Wyoming from 127.0.0.2)");
             SpeechFixtures.WerTally voskTally = new SpeechFixtures.WerTally("transcript (vosk-server from 127.0.0.2)");
@@ -228,7 +228,7 @@ class IngestAbuseTest {
                         "vosk_client.py", "ws://127.0.0.1:" + vosk.port() + "/", "stream", "8000",
                         "{\"config\": {\"sample_rate\": 16000}}", wav.toString()));
                 assertEquals(1000, replies.remove(replies.size() - 1).getInteger("closed"), "closed normally: " + replies);
-                voskTally.add(clip.getKey(), clip.getValue(), VoskEndpointTest.finals(replies));
+                voskTally.add(clip.getKey(), clip.getValue(), ThirdPartyClients.voskFinals(replies));
             }
             System.out.print(wyomingTally.report("LibriVox through Wyoming beside 20 idle connections"));
             System.out.print(voskTally.report("LibriVox through vosk-server beside 20 idle connections"));
