@@ -1,12 +1,15 @@
 package dev.earshot.gateway;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,12 +30,17 @@ final class PackagedGateway {
     final HttpClient client = HttpClient.newHttpClient();
     /** The API token it was started with ({@code -Dearshot.api.token=}), sent with every request made here; or null. */
     final String token;
+    /** The vosk-server and Wyoming ports it was given. */
+    final int voskPort;
+    final int wyomingPort;
 
-    private PackagedGateway(Process process, Path log, int port, String token) {
+    private PackagedGateway(Process process, Path log, int port, String token, int voskPort, int wyomingPort) {
         this.process = process;
         this.log = log;
         this.port = port;
         this.token = token;
+        this.voskPort = voskPort;
+        this.wyomingPort = wyomingPort;
     }
 
     static PackagedGateway launch(Path workDir, Path log, int port, String... options) throws IOException {
@@ -40,8 +48,10 @@ final class PackagedGateway {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dquarkus.http.port=" + port);
         // The protocol listeners (vosk-server 2700, Wyoming 10300 by default) on free ports too.
-        command.add("-Dearshot.ingest.vosk.port=" + freePort());
-        command.add("-Dearshot.ingest.wyoming.port=" + freePort());
+        int voskPort = freePort();
+        int wyomingPort = freePort();
+        command.add("-Dearshot.ingest.vosk.port=" + voskPort);
+        command.add("-Dearshot.ingest.wyoming.port=" + wyomingPort);
         command.addAll(List.of(options));
         command.add("-jar");
         command.add(APP.toString());
@@ -53,7 +63,7 @@ final class PackagedGateway {
                 token = option.substring("-Dearshot.api.token=".length());
             }
         }
-        return new PackagedGateway(process, log, port, token);
+        return new PackagedGateway(process, log, port, token, voskPort, wyomingPort);
     }
 
     static int freePort() throws IOException {
@@ -98,6 +108,33 @@ final class PackagedGateway {
     HttpRequest upload(Path wav) throws IOException {
         return request("/api/transcribe").header("Content-Type", "audio/wav")
                 .POST(HttpRequest.BodyPublishers.ofFile(wav)).build();
+    }
+
+    /**
+     * POSTs a file on a plain socket from 127.0.0.1 with a Content-Length, {@code Connection: close} (the connection is
+     * gone once answered) and the token when there is one; returns the whole answer (status line, headers, body).
+     */
+    String rawPost(String path, String contentType, Path file) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(90_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + contentType
+                    + "\r\nContent-Length: " + Files.size(file) + "\r\nConnection: close\r\n"
+                    + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            try {
+                Files.copy(file, out);
+                out.flush();
+            } catch (IOException e) {
+                // answered and closed before the whole body was sent: read the answer
+            }
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The status of an answer returned by {@link #rawPost}, or -1 when there was none. */
+    static int answerStatus(String answer) {
+        return answer.startsWith("HTTP/1.1 ") ? Integer.parseInt(answer.substring(9, 12)) : -1;
     }
 
     String output() throws IOException {

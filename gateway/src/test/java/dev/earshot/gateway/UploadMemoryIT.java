@@ -8,9 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UploadMemoryIT {
 
     private static final long SIZE = 46_080_044; // 44 MiB: just under the default 50M limit
-    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
 
     @TempDir
     Path workDir;
@@ -53,24 +47,24 @@ class UploadMemoryIT {
         Process gateway = packaged.process;
         try {
             assertEquals(200, packaged.awaitReady(Duration.ofSeconds(60)), "ready; log:\n" + Files.readString(log));
-            long[] baseline = figures(gateway);
+            ProcessFigures baseline = ProcessFigures.of(gateway);
             // Raw sockets with Connection: close, so that every connection is gone once answered (fds come back).
             ExecutorService clients = Executors.newFixedThreadPool(20);
             List<Future<String>> uploads = new ArrayList<>();
             long start = System.nanoTime();
             for (int i = 0; i < 20; i++) {
-                uploads.add(clients.submit(() -> upload(port, wav)));
+                uploads.add(clients.submit(() -> packaged.rawPost("/api/transcribe", "audio/wav", wav)));
             }
             long peakRss = 0;
             while (!uploads.stream().allMatch(Future::isDone) && gateway.isAlive()) {
-                peakRss = Math.max(peakRss, rssKiB(gateway));
+                peakRss = Math.max(peakRss, ProcessFigures.rssKiB(gateway));
                 Thread.sleep(500);
             }
-            assertTrue(gateway.isAlive(), "the gateway survived; log:\n" + tail(log));
+            assertTrue(gateway.isAlive(), "the gateway survived; log:\n" + ProcessFigures.tail(log));
             Map<Integer, Integer> statuses = new TreeMap<>();
             for (Future<String> upload : uploads) {
                 String response = upload.get(10, TimeUnit.SECONDS);
-                int status = response.startsWith("HTTP/1.1 ") ? Integer.parseInt(response.substring(9, 12)) : -1;
+                int status = PackagedGateway.answerStatus(response);
                 statuses.merge(status, 1, Integer::sum);
                 switch (status) {
                     case 503 -> assertTrue(response.contains("\r\nRetry-After: 5\r\n"), response);
@@ -82,39 +76,23 @@ class UploadMemoryIT {
             assertTrue(clients.awaitTermination(10, TimeUnit.SECONDS));
             Thread.sleep(1000); // connections closed by the answers are released
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
-            long[] after = figures(gateway);
+            ProcessFigures after = ProcessFigures.of(gateway);
             String report = String.format("20 concurrent uploads of %d bytes, -Xmx256m, in %d s: statuses %s; heap after GC "
                             + "%d -> %d KiB; RSS %d -> peak %d -> %d KiB; threads %d -> %d; fds %d -> %d", SIZE, seconds,
-                    statuses, baseline[0], after[0], baseline[1], peakRss, after[1], baseline[2], after[2], baseline[3], after[3]);
+                    statuses, baseline.heapKiB(), after.heapKiB(), baseline.rssKiB(), peakRss, after.rssKiB(), baseline.threads(),
+                    after.threads(), baseline.fds(), after.fds());
             System.out.println(report);
             Files.writeString(Path.of("target/upload-memory.txt"), report + "\n");
             assertEquals(8, statuses.getOrDefault(504, 0), "the budget's 8 uploads were accepted: " + statuses);
             assertEquals(12, statuses.getOrDefault(503, 0), statuses.toString());
-            assertTrue(after[0] < baseline[0] + 16 * 1024, "heap after GC back near the baseline: " + report);
-            assertTrue(after[2] <= baseline[2] + 4, "threads back: " + report);
-            assertTrue(after[3] <= baseline[3] + 4, "file descriptors back: " + report);
+            assertTrue(after.heapKiB() < baseline.heapKiB() + 16 * 1024, "heap after GC back near the baseline: " + report);
+            assertTrue(after.threads() <= baseline.threads() + 4, "threads back: " + report);
+            assertTrue(after.fds() <= baseline.fds() + 4, "file descriptors back: " + report);
         } finally {
             gateway.destroy();
             if (!gateway.waitFor(30, TimeUnit.SECONDS)) {
                 gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-        }
-    }
-
-    /** POSTs the file with a Content-Length; returns the whole answer (status line, headers, body). */
-    private static String upload(int port, Path wav) throws IOException {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(90_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /api/transcribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: audio/wav\r\nContent-Length: "
-                    + Files.size(wav) + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            try {
-                Files.copy(wav, out);
-                out.flush();
-            } catch (IOException e) {
-                // answered and closed before the whole body was sent: read the answer
-            }
-            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
@@ -141,46 +119,5 @@ class UploadMemoryIT {
             }
         }
         return out;
-    }
-
-    /** {heap used after a full GC (KiB), RSS (KiB), threads, file descriptors} of the gateway process. */
-    private static long[] figures(Process gateway) throws IOException, InterruptedException {
-        jcmd(gateway, "GC.run");
-        Matcher used = HEAP_USED.matcher(jcmd(gateway, "GC.heap_info"));
-        long heap = used.find() ? Long.parseLong(used.group(1)) : -1;
-        Path proc = Path.of("/proc", String.valueOf(gateway.pid()));
-        long threads;
-        long fds;
-        try (var tasks = Files.list(proc.resolve("task")); var descriptors = Files.list(proc.resolve("fd"))) {
-            threads = tasks.count();
-            fds = descriptors.count();
-        }
-        return new long[]{heap, rssKiB(gateway), threads, fds};
-    }
-
-    private static long rssKiB(Process gateway) throws IOException {
-        Path status = Path.of("/proc", String.valueOf(gateway.pid()), "status");
-        if (!Files.exists(status)) {
-            return 0;
-        }
-        for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return 0;
-    }
-
-    private static String jcmd(Process gateway, String command) throws IOException, InterruptedException {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                String.valueOf(gateway.pid()), command).redirectErrorStream(true).start();
-        String output = new String(jcmd.getInputStream().readAllBytes());
-        assertTrue(jcmd.waitFor(30, TimeUnit.SECONDS), "jcmd " + command);
-        return output;
-    }
-
-    private static String tail(Path log) throws IOException {
-        String text = Files.readString(log);
-        return text.substring(Math.max(0, text.length() - 4000));
     }
 }

@@ -46,17 +46,30 @@ public class ConnectionGuard {
      * reads nothing. Call on the connection's event loop.
      */
     public static void hangUp(io.vertx.core.http.HttpConnection connection) {
-        if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
-            // From the pipeline's first handler: Vert.x's own handlers would wait for the writes the client never reads.
-            io.netty.channel.ChannelHandlerContext first = base.channel().pipeline().firstContext();
-            if (first != null) {
-                first.close();
-            } else {
-                base.channel().close();
-            }
-        } else {
+        if (!closeAtOnce(connection)) {
             connection.close();
         }
+    }
+
+    /** The same for a plain TCP client (Wyoming). */
+    public static void hangUp(io.vertx.core.net.NetSocket socket) {
+        if (!closeAtOnce(socket)) {
+            socket.close();
+        }
+    }
+
+    private static boolean closeAtOnce(Object connection) {
+        if (!(connection instanceof io.vertx.core.net.impl.ConnectionBase base)) {
+            return false;
+        }
+        // From the pipeline's first handler: Vert.x's own handlers would wait for the writes the client never reads.
+        io.netty.channel.ChannelHandlerContext first = base.channel().pipeline().firstContext();
+        if (first != null) {
+            first.close();
+        } else {
+            base.channel().close();
+        }
+        return true;
     }
 
     /**

@@ -79,22 +79,7 @@ class PluginChecksApiTest {
     }
 
     static Map<String, String> plain(String pkg, String name, String body) {
-        return Map.of("com.example." + pkg + ".Plain", """
-                package com.example.%s;
-                import dev.earshot.spi.*;
-                import dev.earshot.spi.hook.*;
-                import java.util.List;
-                public final class Plain implements Plugin {
-                    %s
-                    public String name() { return "%s"; }
-                    public Iterable<SessionHookFactory> sessionHookFactories() {
-                        return List.of(new SessionHookFactory() {
-                            public String name() { return "%s-hook"; }
-                            public SessionHook create(PluginContext context) { return new SessionHook() { }; }
-                        });
-                    }
-                }
-                """.formatted(pkg, body, name, name));
+        return PluginJars.hookPlugin(pkg, name, body);
     }
 
     static final String SNEAKY = "com.example.sneaky.SneakyPlugin";

@@ -108,6 +108,9 @@ class IngestAbuseTest {
                 + "client is held: " + held[1] / MIB + " MiB");
         writer.join(TimeUnit.SECONDS.toMillis(20));
         assertTrue(!writer.isAlive(), "the stalled client was closed (its writes fail)");
+        // Closed at once: a close that waited for the unread replies resumed reading and discarded the rest.
+        assertTrue(sent.get() < 64 * MIB, "the stalled client was closed, not read to its end: it got "
+                + sent.get() / MIB + " MiB out");
         await(listener + " connection released", 10, released);
         assertEquals(stallsBefore + 1, closed(listener, "write-stall"), "the stall is counted");
         socket.close();
@@ -237,7 +240,7 @@ class IngestAbuseTest {
             Map<String, String> references = SpeechFixtures.librivoxReferences();
             List<String> args = new ArrayList<>(List.of("127.0.0.1", String.valueOf(wyoming.port()), "en"));
             references.keySet().forEach(clip -> args.add(SpeechFixtures.LIBRIVOX.resolve(clip).toString()));
-            List<String> texts = WyomingServerTest.transcripts(ThirdPartyClients.replies(
+            List<String> texts = ThirdPartyClients.wyomingTranscripts(ThirdPartyClients.replies(
                     ThirdPartyClients.startFrom("127.0.0.2", "wyoming_client.py", args.toArray(String[]::new))));
             SpeechFixtures.WerTally wyomingTally = new SpeechFixtures.WerTally("transcript (Wyoming from 127.0.0.2)");
             SpeechFixtures.WerTally voskTally = new SpeechFixtures.WerTally("transcript (vosk-server from 127.0.0.2)");
@@ -249,7 +252,7 @@ class IngestAbuseTest {
                         "vosk_client.py", "ws://127.0.0.1:" + vosk.port() + "/", "stream", "8000",
                         "{\"config\": {\"sample_rate\": 16000}}", wav.toString()));
                 assertEquals(1000, replies.remove(replies.size() - 1).getInteger("closed"), "closed normally: " + replies);
-                voskTally.add(clip.getKey(), clip.getValue(), VoskEndpointTest.finals(replies));
+                voskTally.add(clip.getKey(), clip.getValue(), ThirdPartyClients.voskFinals(replies));
             }
             System.out.print(wyomingTally.report("LibriVox through Wyoming beside 20 idle connections"));
             System.out.print(voskTally.report("LibriVox through vosk-server beside 20 idle connections"));

@@ -109,7 +109,7 @@ class IngestFuzzTest {
         double fuzzSeconds = (System.nanoTime() - start) / 1e9;
         List<JsonObject> replies = ThirdPartyClients.replies(valid);
         assertEquals(1000, replies.remove(replies.size() - 1).getInteger("closed"), "valid session closed normally");
-        String text = VoskEndpointTest.finals(replies);
+        String text = ThirdPartyClients.voskFinals(replies);
         String reference = String.join(" ", references.values());
         int errors = SpeechFixtures.wordErrors(reference, text);
         awaitIdle();
@@ -265,7 +265,7 @@ class IngestFuzzTest {
             }
         }
         double fuzzSeconds = (System.nanoTime() - start) / 1e9;
-        List<String> texts = WyomingServerTest.transcripts(ThirdPartyClients.replies(valid));
+        List<String> texts = ThirdPartyClients.wyomingTranscripts(ThirdPartyClients.replies(valid));
         String text = String.join(" ", texts);
         String reference = String.join(" ", references.values());
         int errors = SpeechFixtures.wordErrors(reference, text);

@@ -16,18 +16,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * listeners bind 127.0.0.1; any 127/8 address reaches them and is another peer to them), speaking HTTP, WebSocket
  * (RFC 6455 frames, masked as a client must) and Wyoming just enough to misbehave on purpose.
  */
-final class RawClients {
+public final class RawClients {
 
     private RawClients() {
     }
 
     /** A TCP connection from {@code local} (e.g. "127.0.0.2") to 127.0.0.1:port. */
-    static Socket connect(String local, int port) throws IOException {
+    public static Socket connect(String local, int port) throws IOException {
         return connect(local, port, 0);
     }
 
     /** The same, with a small receive buffer ({@code receiveBuffer} bytes; 0: the system's) for a client that reads nothing. */
-    static Socket connect(String local, int port, int receiveBuffer) throws IOException {
+    public static Socket connect(String local, int port, int receiveBuffer) throws IOException {
         Socket socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
@@ -39,7 +39,7 @@ final class RawClients {
     }
 
     /** The response head (status line and headers) of an HTTP request just sent. */
-    static String readHead(InputStream in) throws IOException {
+    public static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
@@ -53,7 +53,7 @@ final class RawClients {
         return head.toString(StandardCharsets.ISO_8859_1);
     }
 
-    static int status(String head) {
+    public static int status(String head) {
         String[] parts = head.split(" ", 3);
         return parts.length > 1 && parts[1].matches("\\d{3}") ? Integer.parseInt(parts[1]) : -1;
     }
@@ -105,7 +105,7 @@ final class RawClients {
     }
 
     /** Writes {@code unit} again and again until {@code maxBytes}, the deadline or a failure; returns bytes written. */
-    static long flood(OutputStream out, byte[] unit, long maxBytes, long deadlineNanos, java.util.concurrent.atomic.AtomicLong sent) {
+    public static long flood(OutputStream out, byte[] unit, long maxBytes, long deadlineNanos, java.util.concurrent.atomic.AtomicLong sent) {
         try {
             while (sent.get() < maxBytes && System.nanoTime() < deadlineNanos) {
                 out.write(unit);

@@ -10,12 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * Runs the protocol clients in {@code src/test/resources/clients}: Python scripts that are not Earshot code, run
  * with Debian's {@code /usr/bin/python3} (the vosk client needs Debian's {@code python3-websockets}; .ci/run installs
  * it).
  */
-final class ThirdPartyClients {
+public final class ThirdPartyClients {
 
     static final String PYTHON = "/usr/bin/python3";
 
@@ -28,7 +30,7 @@ final class ThirdPartyClients {
     }
 
     /** Starts a client that connects from the local address {@code bind} (e.g. 127.0.0.2; null: any). */
-    static Process startFrom(String bind, String script, String... args) throws IOException {
+    public static Process startFrom(String bind, String script, String... args) throws IOException {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             throw new IllegalStateException(PYTHON + " is missing: install Debian's python3 and python3-websockets (.ci/run does)");
         }
@@ -42,7 +44,7 @@ final class ThirdPartyClients {
     }
 
     /** Waits for the client to exit 0 and returns its output lines, each a JSON object. */
-    static List<JsonObject> replies(Process process) throws Exception {
+    public static List<JsonObject> replies(Process process) throws Exception {
         java.util.concurrent.CompletableFuture<String> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return new String(process.getInputStream().readAllBytes());
@@ -73,6 +75,34 @@ final class ThirdPartyClients {
 
     static List<JsonObject> run(String script, String... args) throws Exception {
         return replies(start(script, args));
+    }
+
+    /** Transcripts of each request, in order, from the Wyoming client's output; checks the streaming events around them. */
+    public static List<String> wyomingTranscripts(List<JsonObject> events) {
+        List<String> texts = new ArrayList<>();
+        StringBuilder chunks = null;
+        for (JsonObject event : events) {
+            String type = event.getString("type");
+            JsonObject data = event.getJsonObject("data");
+            switch (type) {
+                case "transcript-start" -> chunks = new StringBuilder();
+                case "transcript-chunk" -> chunks.append(data.getString("text"));
+                case "transcript" -> {
+                    texts.add(data.getString("text"));
+                    assertEquals(data.getString("text"), chunks.toString(), "chunks add up to the transcript");
+                }
+                case "transcript-stop", "info" -> {
+                }
+                default -> throw new AssertionError("unexpected event " + event + " in " + events);
+            }
+        }
+        return texts;
+    }
+
+    /** The non-empty finals of the vosk-server client's replies, joined by spaces. */
+    public static String voskFinals(List<JsonObject> replies) {
+        return replies.stream().filter(r -> r.containsKey("text")).map(r -> r.getString("text"))
+                .filter(t -> !t.isEmpty()).collect(java.util.stream.Collectors.joining(" "));
     }
 
     private static Path script(String name) {

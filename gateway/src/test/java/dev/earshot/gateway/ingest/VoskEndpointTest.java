@@ -45,11 +45,6 @@ class VoskEndpointTest {
     }
 
     /** The text of every final reply ({"text": ...}), joined. */
-    static String finals(List<JsonObject> replies) {
-        return replies.stream().filter(r -> r.containsKey("text")).map(r -> r.getString("text"))
-                .filter(t -> !t.isEmpty()).collect(Collectors.joining(" "));
-    }
-
     private static long pcmBytes(Path wav) throws Exception {
         try (var in = new java.io.BufferedInputStream(Files.newInputStream(wav))) {
             return dev.earshot.spi.audio.Wav.readHeader(in).pcm16Length();
@@ -71,7 +66,7 @@ class VoskEndpointTest {
             for (JsonObject reply : replies) {
                 assertTrue(reply.containsKey("partial") || reply.containsKey("text"), "vosk-server shapes only: " + reply);
             }
-            tally.add(clip.getKey(), clip.getValue(), finals(replies));
+            tally.add(clip.getKey(), clip.getValue(), ThirdPartyClients.voskFinals(replies));
         }
         System.out.print(tally.report("LibriVox through the vosk-server endpoint"));
         assertTrue(tally.wer() <= 10.0, "WER " + tally.wer() + "% above 10%");
@@ -90,8 +85,8 @@ class VoskEndpointTest {
         assertEquals(firstMessages + 1 + secondMessages + 1, replies.size(), "one reply per message: " + replies);
         JsonObject reset = replies.get((int) firstMessages);
         assertTrue(reset.containsKey("text"), "reset answers with a final: " + reset);
-        String firstText = finals(replies.subList(0, (int) firstMessages + 1));
-        String secondText = finals(replies.subList((int) firstMessages + 1, replies.size()));
+        String firstText = ThirdPartyClients.voskFinals(replies.subList(0, (int) firstMessages + 1));
+        String secondText = ThirdPartyClients.voskFinals(replies.subList((int) firstMessages + 1, replies.size()));
         int e1 = SpeechFixtures.wordErrors(clips.get(0).getValue(), firstText);
         int e2 = SpeechFixtures.wordErrors(clips.get(1).getValue(), secondText);
         System.out.printf("vosk lockstep with reset: clip 1 %d errors (%s), clip 2 %d errors (%s)%n", e1, firstText, e2, secondText);
@@ -118,7 +113,7 @@ class VoskEndpointTest {
                 "ws://127.0.0.1:" + RestAssured.port + VoskEndpoint.PATH, "stream", "4000",
                 "{\"config\": {\"sample_rate\": 8000, \"words\": false}}", wav.toString());
         assertEquals(1000, replies.remove(replies.size() - 1).getInteger("closed"));
-        String text = finals(replies);
+        String text = ThirdPartyClients.voskFinals(replies);
         int errors = SpeechFixtures.wordErrors(clip.getValue(), text);
         System.out.printf("vosk /asr/vosk on the HTTP port, 8 kHz: %d errors in %d words (%s)%n", errors,
                 SpeechFixtures.words(clip.getValue()), text);

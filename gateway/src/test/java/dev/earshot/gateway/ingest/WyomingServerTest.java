@@ -23,28 +23,6 @@ class WyomingServerTest {
     @Inject
     WyomingServer server;
 
-    /** Transcripts of each request, in order, from the client's output; checks the streaming events around them. */
-    static List<String> transcripts(List<JsonObject> events) {
-        List<String> texts = new ArrayList<>();
-        StringBuilder chunks = null;
-        for (JsonObject event : events) {
-            String type = event.getString("type");
-            JsonObject data = event.getJsonObject("data");
-            switch (type) {
-                case "transcript-start" -> chunks = new StringBuilder();
-                case "transcript-chunk" -> chunks.append(data.getString("text"));
-                case "transcript" -> {
-                    texts.add(data.getString("text"));
-                    assertEquals(data.getString("text"), chunks.toString(), "chunks add up to the transcript");
-                }
-                case "transcript-stop", "info" -> {
-                }
-                default -> throw new AssertionError("unexpected event " + event + " in " + events);
-            }
-        }
-        return texts;
-    }
-
     @Test
     void describeAnswersWithTheEngineAsAnAsrModel() throws Exception {
         List<JsonObject> events = ThirdPartyClients.run("wyoming_client.py", "127.0.0.1", String.valueOf(server.port()), "en");
@@ -67,7 +45,7 @@ class WyomingServerTest {
         Map<String, String> references = SpeechFixtures.librivoxReferences();
         List<String> args = new ArrayList<>(List.of("127.0.0.1", String.valueOf(server.port()), "en"));
         references.keySet().forEach(clip -> args.add(SpeechFixtures.LIBRIVOX.resolve(clip).toString()));
-        List<String> texts = transcripts(ThirdPartyClients.run("wyoming_client.py", args.toArray(String[]::new)));
+        List<String> texts = ThirdPartyClients.wyomingTranscripts(ThirdPartyClients.run("wyoming_client.py", args.toArray(String[]::new)));
         assertEquals(references.size(), texts.size(), "one transcript per request: " + texts);
         SpeechFixtures.WerTally tally = new SpeechFixtures.WerTally("transcript (Wyoming, 16 kHz 16-bit mono)");
         int i = 0;
@@ -93,7 +71,7 @@ class WyomingServerTest {
                 args.add(SpeechFixtures.soxVariant("wyoming-" + variant[0], clip,
                         java.util.Arrays.copyOfRange(variant, 1, variant.length)).toString());
             }
-            List<String> texts = transcripts(ThirdPartyClients.run("wyoming_client.py", args.toArray(String[]::new)));
+            List<String> texts = ThirdPartyClients.wyomingTranscripts(ThirdPartyClients.run("wyoming_client.py", args.toArray(String[]::new)));
             SpeechFixtures.WerTally tally = new SpeechFixtures.WerTally("transcript (Wyoming, " + variant[0] + ")");
             int i = 0;
             for (Map.Entry<String, String> clip : references.entrySet()) {

@@ -114,4 +114,27 @@ public final class PluginJars {
         return Map.of("META-INF/services/dev.earshot.spi.Plugin", pluginClass + "\n",
                 folder + "/earshot-plugin.properties", "name=" + name + "\nversion=2.3.4\nspi-version=" + spiVersion + "\n");
     }
+
+    /**
+     * Source of a plugin {@code com.example.<pkg>.Plain} named {@code name} with one session hook factory that does
+     * nothing; {@code body} is put in the class as is (e.g. a static initialiser).
+     */
+    public static Map<String, String> hookPlugin(String pkg, String name, String body) {
+        return Map.of("com.example." + pkg + ".Plain", """
+                package com.example.%s;
+                import dev.earshot.spi.*;
+                import dev.earshot.spi.hook.*;
+                import java.util.List;
+                public final class Plain implements Plugin {
+                    %s
+                    public String name() { return "%s"; }
+                    public Iterable<SessionHookFactory> sessionHookFactories() {
+                        return List.of(new SessionHookFactory() {
+                            public String name() { return "%s-hook"; }
+                            public SessionHook create(PluginContext context) { return new SessionHook() { }; }
+                        });
+                    }
+                }
+                """.formatted(pkg, body, name, name));
+    }
 }

@@ -127,7 +127,8 @@ final class WyomingConnection implements SessionListener {
                 + "replies for " + limits.writeStallTimeout().toSeconds() + " s (earshot.ingest.write-stall-timeout)");
         closing = true;
         release();
-        socket.close();
+        // Not socket.close(): it waits for the replies the client never reads, and reading resumes meanwhile.
+        ConnectionGuard.hangUp(socket);
     }
 
     /** Refuses a connection over the limit: an error event, then close. */
@@ -389,7 +390,13 @@ final class WyomingConnection implements SessionListener {
         Buffer error = WyomingReader.encode("error", new JsonObject().put("text", message).put("code", code), null);
         closing = true;
         release();
+        if (socket.writeQueueFull()) {
+            ConnectionGuard.hangUp(socket); // a client that reads nothing would never see the error
+            return;
+        }
         socket.write(error).onComplete(ignored -> socket.close());
+        // Backstop: a close that waits for a client that stopped reading hangs up after the stall timeout.
+        context.owner().setTimer(Math.max(1, limits.writeStallTimeout().toMillis()), id -> ConnectionGuard.hangUp(socket));
     }
 
     private void release() {
