@@ -49,6 +49,10 @@ public class HttpConnectionLimits implements HttpServerOptionsCustomizer {
     public void customizeHttpServer(HttpServerOptions options) {
         long handshake = Math.max(1, config.ingest().handshakeTimeout().toMillis());
         options.setIdleTimeout((int) Math.min(Integer.MAX_VALUE, handshake)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        // No cleartext HTTP/2 upgrade (h2c): the upgraded connection gets a new pipeline whose idle handler keeps the
+        // handshake timeout, so a request answered later than that (a long transcription) was cut with no answer. A
+        // client asking for h2c (the JDK's HttpClient does by default) is answered in HTTP/1.1; HTTP/2 over TLS stays.
+        options.setHttp2ClearTextEnabled(false);
     }
 
     void routes(@Observes Router router) {

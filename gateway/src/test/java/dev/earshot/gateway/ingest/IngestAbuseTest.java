@@ -314,6 +314,30 @@ class IngestAbuseTest {
         }
     }
 
+    @Test
+    void aClientAskingForCleartextHttp2GetsItsSlowAnswer() throws Exception {
+        // The JDK's HttpClient asks for h2c by default. An upgraded connection used to keep the handshake timeout (2 s
+        // here) as its idle timeout, so an upload answered later than that got no answer at all (EOF).
+        List<String> clips = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            try (var files = java.nio.file.Files.list(SpeechFixtures.LIBRIVOX)) {
+                files.map(Path::toString).filter(f -> f.endsWith(".wav")).sorted().forEach(clips::add);
+            }
+        }
+        clips.add("OUT");
+        Path wav = SpeechFixtures.sox("librivox-three-times.wav", clips.toArray(String[]::new));
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        long start = System.nanoTime();
+        java.net.http.HttpResponse<String> reply = client.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + RestAssured.port + "/api/transcribe"))
+                .header("Content-Type", "audio/wav").POST(java.net.http.HttpRequest.BodyPublishers.ofFile(wav)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(200, reply.statusCode(), reply.body());
+        assertTrue(seconds > 2, "the answer came after the handshake timeout (" + seconds + " s), as it must to test it");
+        assertEquals(java.net.http.HttpClient.Version.HTTP_1_1, reply.version(), "h2c is not offered");
+    }
+
     /** Seconds until the server closes a connection that sends nothing (EOF, reset or an error event first). */
     private static double silentFor(Socket socket) throws IOException {
         long start = System.nanoTime();
