@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -40,26 +39,8 @@ class PluginTrustTest {
     @TempDir
     Path home;
 
-    static Map<String, String> plugin(String pkg, String name) {
-        return Map.of("com.example." + pkg + ".Plain", """
-                package com.example.%s;
-                import dev.earshot.spi.*;
-                import dev.earshot.spi.hook.*;
-                import java.util.List;
-                public final class Plain implements Plugin {
-                    public String name() { return "%s"; }
-                    public Iterable<SessionHookFactory> sessionHookFactories() {
-                        return List.of(new SessionHookFactory() {
-                            public String name() { return "%s-hook"; }
-                            public SessionHook create(PluginContext context) { return new SessionHook() { }; }
-                        });
-                    }
-                }
-                """.formatted(pkg, name, pkg));
-    }
-
     Path jar(String pkg, String name) throws Exception {
-        return PluginJars.build(home, pkg + ".jar", plugin(pkg, pkg), PluginJars.metadata("com.example." + pkg + ".Plain", name, SpiVersion.CURRENT));
+        return PluginJars.build(home, pkg + ".jar", PluginJars.hookPlugin(pkg, pkg, ""), PluginJars.metadata("com.example." + pkg + ".Plain", name, SpiVersion.CURRENT));
     }
 
     static LoadedPlugin install(PluginFolder folder, Path jar) throws Exception {
@@ -129,7 +110,7 @@ class PluginTrustTest {
     void theTotalInflatedSizeIsLimited() throws Exception {
         byte[] noise = new byte[3 << 20];
         new Random(7).nextBytes(noise);
-        Path jar = PluginJars.build(home, "noisy.jar", plugin("noisy", "noisy"),
+        Path jar = PluginJars.build(home, "noisy.jar", PluginJars.hookPlugin("noisy", "noisy", ""),
                 PluginJars.metadata("com.example.noisy.Plain", "noisy", SpiVersion.CURRENT), zip -> {
                     zip.putNextEntry(new java.util.jar.JarEntry("assets/noise.bin"));
                     zip.write(noise);
@@ -145,7 +126,7 @@ class PluginTrustTest {
 
     @Test
     void aPluginWhoseNameDiffersFromItsMetadataIsRefusedAndLeavesNothing() throws Exception {
-        Path jar = PluginJars.build(home, "twofaced.jar", plugin("twofaced", "beta"),
+        Path jar = PluginJars.build(home, "twofaced.jar", PluginJars.hookPlugin("twofaced", "beta", ""),
                 PluginJars.metadata("com.example.twofaced.Plain", "alpha", SpiVersion.CURRENT));
         PluginFolder folder = new PluginFolder(home.resolve("plugins"));
         PluginInstallException mismatch = refused(folder, jar);
