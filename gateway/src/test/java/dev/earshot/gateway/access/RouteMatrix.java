@@ -60,6 +60,16 @@ final class RouteMatrix {
         assertTrue(failures.isEmpty(), mode + ": allowed callers were refused:\n" + String.join("\n", failures));
     }
 
+    /** Sends the requests from the test link's client namespace ({@link dev.earshot.gateway.TestLink}). */
+    static List<Integer> fromLink(String host, int port, List<RawHttp.Request> requests) throws Exception {
+        io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray();
+        for (RawHttp.Request request : requests) {
+            list.add(new io.vertx.core.json.JsonObject().put("method", request.method()).put("path", request.path())
+                    .put("headers", new io.vertx.core.json.JsonObject(new java.util.LinkedHashMap<>(request.headers()))));
+        }
+        return dev.earshot.gateway.TestLink.statuses(host, port, list);
+    }
+
     static List<RawHttp.Request> withHeaders(List<RawHttp.Request> requests, Map<String, String> extra) {
         return requests.stream().map(r -> {
             Map<String, String> headers = new java.util.LinkedHashMap<>(r.headers());

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.access;
 
+import dev.earshot.gateway.TestLink;
 import dev.earshot.gateway.ingest.vosk.VoskEndpoint;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -38,22 +39,22 @@ class RouteMatrixRemoteTest {
     void aRemoteCallerWithoutTokenReachesOnlyThePublicRoutes() throws Exception {
         int port = RestAssured.port;
         String host = TestLink.HOST_ADDRESS + ":" + port;
-        List<Integer> control = TestLink.statuses(TestLink.HOST_ADDRESS, port, List.of(
+        List<Integer> control = RouteMatrix.fromLink(TestLink.HOST_ADDRESS, port, List.of(
                 new RawHttp.Request("GET", "/q/health/live", Map.of("Host", host)),
                 new RawHttp.Request("GET", "/", Map.of("Host", host))));
         assertEquals(List.of(200, 200), control, "the remote client reaches the public routes over the test link");
 
         List<RawHttp.Request> requests = RouteInventory.matrix(Map.of("Host", host, AccessRequest.MARKER_HEADER, "1"));
-        RouteMatrix.assertAllRefused("no token, remote caller", requests, TestLink.statuses(TestLink.HOST_ADDRESS, port, requests));
+        RouteMatrix.assertAllRefused("no token, remote caller", requests, RouteMatrix.fromLink(TestLink.HOST_ADDRESS, port, requests));
         List<RawHttp.Request> loopbackHost = RouteMatrix.withHeaders(requests, Map.of("Host", "127.0.0.1:" + port));
         RouteMatrix.assertAllRefused("no token, remote caller naming a loopback Host", loopbackHost,
-                TestLink.statuses(TestLink.HOST_ADDRESS, port, loopbackHost));
+                RouteMatrix.fromLink(TestLink.HOST_ADDRESS, port, loopbackHost));
 
         Map<String, String> upgrade = Map.of("Host", TestLink.HOST_ADDRESS + ":" + vosk.port(), "Upgrade", "websocket",
                 "Connection", "Upgrade", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version", "13");
         List<RawHttp.Request> voskRequests = RouteInventory.variants("/asr/vosk").stream()
                 .map(p -> new RawHttp.Request("GET", p, upgrade)).toList();
         RouteMatrix.assertAllRefused("vosk-server port, no token, remote caller", voskRequests,
-                TestLink.statuses(TestLink.HOST_ADDRESS, vosk.port(), voskRequests));
+                RouteMatrix.fromLink(TestLink.HOST_ADDRESS, vosk.port(), voskRequests));
     }
 }
