@@ -43,7 +43,6 @@ public final class AccessPolicy {
     /** Content types a cross-site HTML form or a CORS "simple" request may send without asking first. */
     private static final Set<String> SIMPLE_TYPES = Set.of("application/x-www-form-urlencoded", "multipart/form-data",
             "text/plain");
-    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
     private final Optional<byte[]> admin;
     private final Optional<byte[]> ingest;
@@ -122,8 +121,8 @@ public final class AccessPolicy {
             return new Decision(403, "a request from the page of another site ('" + origin + "') is refused while no "
                     + "API token is set" + fix, level);
         }
-        if (!SAFE_METHODS.contains(request.method()) && request.method().equals("POST") && !request.marked()
-                && simpleType(request.contentType())) {
+        // PUT, PATCH and DELETE are never "simple": a browser asks first, and nobody answers. Only a POST can be.
+        if (request.method().equals("POST") && !request.marked() && simpleType(request.contentType())) {
             return new Decision(403, "a call that changes the gateway needs the header '" + AccessRequest.MARKER_HEADER
                     + ": 1' or a non-form body type (so that a web page cannot send it)", level);
         }
