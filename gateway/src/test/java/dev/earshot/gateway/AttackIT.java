@@ -1,7 +1,7 @@
 package dev.earshot.gateway;
 
-import dev.earshot.gateway.ingest.RawClients;
-import dev.earshot.gateway.ingest.ThirdPartyClients;
+import dev.earshot.gateway.protocol.RawClients;
+import dev.earshot.gateway.protocol.ThirdPartyClients;
 import dev.earshot.gateway.pipeline.PluginJars;
 import dev.earshot.spi.SpiVersion;
 import io.vertx.core.json.JsonObject;

@@ -108,7 +108,7 @@ class NativeApiBodiesIT {
         assertTrue(unknown.isEmpty(), "JSON bodies whose type the bytecode does not show (Object): give the value its "
                 + "type before it is serialised, so that this check and Quarkus can see it:\n  " + String.join("\n  ", unknown));
         assertTrue(bodies.keySet().containsAll(List.of("dev.earshot.gateway.api.ApiError",
-                "dev.earshot.gateway.api.Views$PipelineView", "dev.earshot.gateway.api.TranscribeRoute$Transcript")),
+                "dev.earshot.gateway.api.Views$PipelineView", "dev.earshot.gateway.protocol.upload.TranscribeRoute$Transcript")),
                 "the API's body types were found: " + bodies.keySet());
         List<String> missing = new ArrayList<>();
         bodies.forEach((body, where) -> {

@@ -1,6 +1,6 @@
 package dev.earshot.gateway.access;
 
-import dev.earshot.gateway.ingest.vosk.VoskEndpoint;
+import dev.earshot.gateway.protocol.voskserver.VoskEndpoint;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;

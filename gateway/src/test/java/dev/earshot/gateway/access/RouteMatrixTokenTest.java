@@ -1,7 +1,7 @@
 package dev.earshot.gateway.access;
 
 import dev.earshot.gateway.api.SecuredApiTest;
-import dev.earshot.gateway.ingest.vosk.VoskEndpoint;
+import dev.earshot.gateway.protocol.voskserver.VoskEndpoint;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;

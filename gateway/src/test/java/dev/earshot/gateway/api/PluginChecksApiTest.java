@@ -1,6 +1,6 @@
 package dev.earshot.gateway.api;
 
-import dev.earshot.gateway.ingest.JvmBaseline;
+import dev.earshot.gateway.protocol.JvmBaseline;
 import dev.earshot.gateway.pipeline.PluginJars;
 import dev.earshot.spi.SpiVersion;
 import io.quarkus.test.junit.QuarkusTest;
