@@ -45,7 +45,7 @@ class CustomBuildIT {
         Path copy = work.resolve("earshot");
         Files.createDirectories(copy);
         Files.copy(checkout.resolve("pom.xml"), copy.resolve("pom.xml"));
-        for (String folder : List.of("bin", "spi", "conformance", "plugins", "native-config", "gateway")) {
+        for (String folder : reactorFolders(checkout)) {
             ExamplePluginIT.copyTree(checkout.resolve(folder), copy.resolve(folder));
         }
         ProcessBuilder build = new ProcessBuilder(copy.resolve("bin/earshot-build").toString(), "-B", "-o", "-ntp", "-q",
@@ -97,6 +97,19 @@ class CustomBuildIT {
         }
         assertEquals(Files.readString(checkout.resolve("gateway/pom.xml")), Files.readString(copy.resolve("gateway/pom.xml")),
                 "the checkout's own gateway pom is left as it was");
+    }
+
+    /** {@code bin} and the top folder of every module the root pom lists, so that a new module is copied too. */
+    private static List<String> reactorFolders(Path checkout) throws IOException {
+        List<String> folders = new ArrayList<>(List.of("bin"));
+        var module = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(checkout.resolve("pom.xml")));
+        while (module.find()) {
+            String top = module.group(1).split("/")[0];
+            if (!folders.contains(top)) {
+                folders.add(top);
+            }
+        }
+        return folders;
     }
 
     private static List<Path> classPath(Path sources, String args) throws IOException {
