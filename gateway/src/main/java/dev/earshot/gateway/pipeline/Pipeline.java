@@ -75,6 +75,7 @@ public final class Pipeline {
             this.engine = requireNonNull(engine, "engine is null");
             this.sinks = List.copyOf(sinks);
             this.hooks = List.copyOf(hooks);
+            this.sinks.forEach(sink -> sink.routeAdded(name()));
         }
     }
 
@@ -83,6 +84,7 @@ public final class Pipeline {
         synchronized (lifecycle) {
             plan = null;
             engine = null;
+            sinks.forEach(sink -> sink.routeRemoved(name()));
             sinks = List.of();
             hooks = List.of();
         }

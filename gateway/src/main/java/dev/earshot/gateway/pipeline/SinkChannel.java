@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -82,6 +84,7 @@ public final class SinkChannel implements AutoCloseable {
     private final Duration retryDelay;
     private final Duration maxRetryDelay;
     private final FinalSpool spool;
+    private final Set<String> routes = new TreeSet<>();
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -147,6 +150,32 @@ public final class SinkChannel implements AutoCloseable {
 
     public String id() {
         return id;
+    }
+
+    /** A pipeline now sends to this sink: tells the sink its routes ({@link TranscriptSink#routes}). */
+    void routeAdded(String pipeline) {
+        synchronized (routes) {
+            if (routes.add(pipeline)) {
+                tellRoutes();
+            }
+        }
+    }
+
+    /** A pipeline no longer sends to this sink. */
+    void routeRemoved(String pipeline) {
+        synchronized (routes) {
+            if (routes.remove(pipeline)) {
+                tellRoutes();
+            }
+        }
+    }
+
+    private void tellRoutes() {
+        try {
+            sink.routes(Set.copyOf(routes));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': routes(" + routes + ") failed: " + e, e);
+        }
     }
 
     public int capacity() {

@@ -2,6 +2,8 @@ package dev.earshot.spi.sink;
 
 import dev.earshot.spi.transcript.TranscriptEvent;
 
+import java.util.Set;
+
 /**
  * Where transcripts go. One instance per configured sink, shared by every pipeline that names it.
  *
@@ -28,6 +30,17 @@ public interface TranscriptSink extends AutoCloseable {
     /** Whether this sink wants partial transcripts; when false the host never queues them for it. */
     default boolean acceptsPartials() {
         return true;
+    }
+
+    /**
+     * Tells the sink which pipelines send to it: once after it is created, before the first delivery, and again
+     * whenever that set changes. A sink that announces itself per pipeline (for example to a home automation system)
+     * uses it to announce every route at once and to withdraw the routes that are gone. Called by the host, never
+     * concurrently with itself; it must return quickly. The default does nothing.
+     *
+     * @param pipelines the names of the pipelines that name this sink, in no particular order; never null
+     */
+    default void routes(Set<String> pipelines) {
     }
 
     /** Flushes and releases resources. */

@@ -1,5 +1,6 @@
 package dev.earshot.plugins.mqtt;
 
+import dev.earshot.spi.Redact;
 import dev.earshot.spi.sink.DeliveryException;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.transcript.TranscriptEvent;
@@ -8,8 +9,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.mqtt.MqttClient;
 import io.vertx.mqtt.MqttClientOptions;
@@ -39,20 +38,26 @@ import java.util.concurrent.TimeoutException;
  * <h2>Connection</h2>
  * Connects at start and reconnects after every loss, backing off from {@code reconnect-delay} to
  * {@code max-reconnect-delay}. The last will publishes {@code offline} (retained) on the availability topic; after
- * each connect, {@code online} is published there (retained) and, with Home Assistant discovery on, the sensor
- * configuration of every pipeline seen so far.
+ * each connect, {@code online} is published there (retained).
+ *
+ * <h2>Home Assistant discovery</h2>
+ * With {@code ha-discovery} on, the entities of every pipeline that routes to this sink ({@link #routes}) are
+ * announced (retained) as soon as the client is connected, without waiting for a transcript; again after each
+ * reconnect and whenever Home Assistant announces {@code online} on {@code <prefix>/status} (its birth message after a
+ * restart); the entities of a pipeline that no longer routes here are withdrawn with an empty retained message. A
+ * pipeline that delivers without having been named in {@link #routes} is announced at its first event.
  */
 final class MqttSink implements TranscriptSink {
 
     record Options(String id, String url, String host, int port, boolean tls, Path trustFile, boolean verifyHost,
                    String clientId, String username, String password, String device, TopicTemplate topic,
                    boolean partials, TopicTemplate partialTopic, TopicTemplate availability, int qos,
-                   boolean haDiscovery, String haPrefix, Duration keepAlive, Duration timeout,
+                   HomeAssistantDiscovery discovery, Duration keepAlive, Duration timeout,
                    Duration reconnectDelay, Duration maxReconnectDelay) {
 
-        /** {@code url} is the broker address as messages show it ({@link dev.earshot.spi.Redact#url}). */
+        /** {@code url} is the broker address as messages show it ({@link Redact#url}). */
         Options {
-            url = dev.earshot.spi.Redact.url(url);
+            url = Redact.url(url);
         }
 
         /** Never shows the password. */
@@ -78,6 +83,8 @@ final class MqttSink implements TranscriptSink {
     private boolean closed;
     private boolean everConnected;
     private boolean outageLogged;
+
+    private final Set<String> routes = new HashSet<>();
 
     private volatile boolean connected;
     private final Set<String> pipelinesSeen = ConcurrentHashMap.newKeySet();
@@ -125,6 +132,14 @@ final class MqttSink implements TranscriptSink {
                     + options.timeout().toSeconds() + " s"));
             client.closeHandler(ignored -> connectionLost());
             client.exceptionHandler(e -> log.log(System.Logger.Level.DEBUG, "sink '" + options.id() + "': " + e));
+            client.publishHandler(message -> {
+                if (options.discovery() != null && message.topicName().equals(options.discovery().statusTopic())
+                        && message.payload().toString().trim().equals("online")) {
+                    log.log(System.Logger.Level.INFO, "sink '" + options.id() + "': Home Assistant is online;"
+                            + " announcing " + routes.size() + " pipeline(s) again");
+                    routes.forEach(this::announce);
+                }
+            });
             connect(first);
         });
         if (!Context.isOnEventLoopThread()) {
@@ -139,6 +154,25 @@ final class MqttSink implements TranscriptSink {
                 // reported by connect()
             }
         }
+    }
+
+    @Override
+    public void routes(Set<String> pipelines) {
+        Set<String> now = Set.copyOf(pipelines);
+        pipelinesSeen.addAll(now);
+        context.runOnContext(v -> {
+            for (String gone : Set.copyOf(routes)) {
+                if (!now.contains(gone)) {
+                    routes.remove(gone);
+                    withdraw(gone);
+                }
+            }
+            for (String added : now) {
+                if (routes.add(added)) {
+                    announce(added);
+                }
+            }
+        });
     }
 
     @Override
@@ -159,8 +193,12 @@ final class MqttSink implements TranscriptSink {
                 "session", event.session(), "sink", options.id());
         String topic = (event.isFinal() ? options.topic() : options.partialTopic()).render(values);
         int qos = event.isFinal() ? options.qos() : 0;
-        if (options.haDiscovery() && pipelinesSeen.add(event.pipeline())) {
-            context.runOnContext(v -> announce(event.pipeline()));
+        if (options.discovery() != null && pipelinesSeen.add(event.pipeline())) {
+            context.runOnContext(v -> {
+                if (routes.add(event.pipeline())) {
+                    announce(event.pipeline());
+                }
+            });
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
         Buffer payload = Buffer.buffer(event.toJson());
@@ -233,7 +271,10 @@ final class MqttSink implements TranscriptSink {
                 everConnected = true;
                 outageLogged = false;
                 client.publish(availabilityTopic, Buffer.buffer("online"), MqttQoS.AT_LEAST_ONCE, false, true);
-                pipelinesSeen.forEach(this::announce);
+                if (options.discovery() != null) {
+                    client.subscribe(options.discovery().statusTopic(), MqttQoS.AT_LEAST_ONCE.value());
+                    routes.forEach(this::announce);
+                }
                 if (first != null) {
                     first.complete(true);
                 }
@@ -277,35 +318,23 @@ final class MqttSink implements TranscriptSink {
         reconnectTimer = vertx.setTimer(delay, t -> connect(null));
     }
 
-    /** Home Assistant MQTT discovery: a "last transcript" sensor for one pipeline (retained). */
+    /** Home Assistant discovery of one pipeline's entities (retained), when connected; on the context. */
     private void announce(String pipeline) {
-        if (!client.isConnected()) {
+        if (options.discovery() == null || !client.isConnected()) {
             return;
         }
-        String safeDevice = TopicTemplate.safe(options.device()).replaceAll("[^A-Za-z0-9_-]", "_");
-        String objectId = "earshot_" + safeDevice + "_" + options.id() + "_" + pipeline.replaceAll("[^A-Za-z0-9_-]", "_");
-        String stateTopic = options.topic().render(Map.of("device", options.device(), "pipeline", pipeline,
-                "session", "", "sink", options.id()));
-        JsonObject config = new JsonObject()
-                .put("name", "Last transcript (" + pipeline + ")")
-                .put("unique_id", objectId)
-                .put("object_id", objectId)
-                .put("state_topic", stateTopic)
-                .put("value_template", "{{ value_json.text[:255] }}")
-                .put("json_attributes_topic", stateTopic)
-                .put("json_attributes_template", "{{ {'id': value_json.id, 'session': value_json.session, "
-                        + "'timestamp': value_json.timestamp} | tojson }}")
-                .put("availability_topic", availabilityTopic)
-                .put("payload_available", "online")
-                .put("payload_not_available", "offline")
-                .put("icon", "mdi:microphone-message")
-                .put("device", new JsonObject()
-                        .put("identifiers", new JsonArray().add("earshot_" + safeDevice))
-                        .put("name", "Earshot " + options.device())
-                        .put("manufacturer", "Earshot")
-                        .put("model", "edge media gateway"));
-        client.publish(options.haPrefix() + "/sensor/" + objectId + "/config", config.toBuffer(), MqttQoS.AT_LEAST_ONCE,
-                false, true);
+        options.discovery().configs(pipeline).forEach((topic, config) ->
+                client.publish(topic, config.toBuffer(), MqttQoS.AT_LEAST_ONCE, false, true));
+    }
+
+    /** Removes one pipeline's entities from Home Assistant: an empty retained message on each config topic. */
+    private void withdraw(String pipeline) {
+        if (options.discovery() == null || !client.isConnected()) {
+            return;
+        }
+        for (String topic : options.discovery().topics(pipeline)) {
+            client.publish(topic, Buffer.buffer(), MqttQoS.AT_LEAST_ONCE, false, true);
+        }
     }
 
     private static String describe(Throwable e) {

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 import static java.util.Objects.requireNonNull;
@@ -34,8 +35,10 @@ import static java.util.Objects.requireNonNull;
  *   <li>{@code client-id} ({@code earshot-<device>-<sink id>}), {@code username}, {@code password-file}</li>
  *   <li>{@code availability-topic}: {@code earshot/{device}/availability}: {@code online} (retained) once connected,
  *       {@code offline} as the last will and on a clean stop</li>
- *   <li>{@code ha-discovery} (false): publish Home Assistant MQTT discovery so that a "last transcript" sensor per
- *       pipeline appears; {@code ha-discovery-prefix} ({@code homeassistant})</li>
+ *   <li>{@code ha-discovery} (false): publish Home Assistant MQTT discovery, per pipeline that routes to the sink an
+ *       event entity that fires on every final and a "last transcript" sensor ({@link HomeAssistantDiscovery});
+ *       {@code ha-discovery-prefix} ({@code homeassistant}); {@code ha-configuration-url} (none): the console's
+ *       address for Home Assistant's device page</li>
  *   <li>{@code keep-alive} (30s), {@code timeout} (10s: connecting, and waiting for the broker's PUBACK),
  *       {@code reconnect-delay} (1s) doubling up to {@code max-reconnect-delay} (30s)</li>
  *   <li>{@code tls-trust-file}: PEM file of the CA certificates to trust (mqtts; default: the JDK's),
@@ -92,13 +95,27 @@ public final class MqttSinkFactory implements TranscriptSinkFactory {
         TopicTemplate availability = TopicTemplate.parse(config.key("availability-topic"),
                 config.getString("availability-topic", "earshot/{device}/availability"), Set.of("device", "sink"));
         int qos = config.getInt("qos", 1, 0, 2);
-        boolean haDiscovery = config.getBoolean("ha-discovery", false);
-        String haPrefix = config.getString("ha-discovery-prefix", "homeassistant");
-        if (haDiscovery && topic.toString().contains("{session}")) {
-            throw new PluginException(config.key("ha-discovery") + ": Home Assistant needs one state topic per pipeline,"
-                    + " but " + config.key("topic") + " contains {session}; remove it or turn discovery off");
+        HomeAssistantDiscovery discovery = null;
+        if (config.getBoolean("ha-discovery", false)) {
+            if (topic.toString().contains("{session}")) {
+                throw new PluginException(config.key("ha-discovery") + ": Home Assistant needs one state topic per"
+                        + " pipeline, but " + config.key("topic") + " contains {session}; remove it or turn discovery off");
+            }
+            if (partials && partialTopic.toString().equals(topic.toString())) {
+                throw new PluginException(config.key("ha-discovery") + ": Home Assistant would take partials for"
+                        + " transcripts, because " + config.key("partial-topic") + " equals " + config.key("topic")
+                        + "; give partials a topic of their own or set " + config.key("partials") + "=false");
+            }
+            String haPrefix = config.getString("ha-discovery-prefix", "homeassistant");
+            TopicTemplate.parse(config.key("ha-discovery-prefix"), haPrefix, Set.of());
+            String configurationUrl = config.get("ha-configuration-url").orElse(null);
+            if (configurationUrl != null && !configurationUrl.matches("https?://\\S+")) {
+                throw config.invalid("ha-configuration-url", configurationUrl,
+                        "the console's address as Home Assistant should link it, e.g. http://kitchen-pi.local:8080/");
+            }
+            discovery = new HomeAssistantDiscovery(haPrefix, device, id, new MqttPlugin().version(), configurationUrl,
+                    availability.render(Map.of("device", device, "sink", id)), topic);
         }
-        TopicTemplate.parse(config.key("ha-discovery-prefix"), haPrefix, Set.of());
 
         String clientId = config.getString("client-id", "earshot-" + TopicTemplate.safe(device) + "-" + id);
         String username = config.get("username").orElse(null);
@@ -128,8 +145,8 @@ public final class MqttSinkFactory implements TranscriptSinkFactory {
             }
         }
         MqttSink.Options options = new MqttSink.Options(id, urlText, url.getHost(), port, tls, trustFile, verifyHost,
-                clientId, username, password, device, topic, partials, partialTopic, availability, qos, haDiscovery,
-                haPrefix, keepAlive, timeout, reconnectDelay, maxReconnectDelay);
+                clientId, username, password, device, topic, partials, partialTopic, availability, qos, discovery,
+                keepAlive, timeout, reconnectDelay, maxReconnectDelay);
         MqttSink sink = new MqttSink(vertx, options, context.logger());
         sink.start();
         return sink;

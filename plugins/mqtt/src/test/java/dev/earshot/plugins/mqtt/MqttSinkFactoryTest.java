@@ -80,6 +80,10 @@ class MqttSinkFactoryTest {
                 .startsWith("earshot.sinks.broker.tls-trust-file is set but earshot.sinks.broker.url is not mqtts://"));
         assertTrue(error(Map.of("ha-discovery", "true", "topic", "t/{session}"), true)
                 .startsWith("earshot.sinks.broker.ha-discovery:"));
+        assertTrue(error(Map.of("ha-discovery", "true", "partial-topic", "earshot/{device}/{pipeline}/transcript"), true)
+                .contains("give partials a topic of their own or set earshot.sinks.broker.partials=false"));
+        assertTrue(error(Map.of("ha-discovery", "true", "ha-configuration-url", "kitchen-pi:8080"), true)
+                .startsWith("earshot.sinks.broker.ha-configuration-url: 'kitchen-pi:8080' is not valid"));
         assertEquals("sink 'broker' (type mqtt) needs the gateway's Vert.x, which this host does not offer",
                 error(Map.of(), false));
     }
