@@ -346,6 +346,16 @@ public interface EarshotConfig {
          * peers are closed at accept.
          */
         Optional<List<String>> allowedPeers();
+
+        /**
+         * Advertise the server over zeroconf (mDNS service discovery, {@code _wyoming._tcp}) so that Home Assistant
+         * finds it by itself. Only when it listens beyond loopback ({@code host} a LAN address or {@code 0.0.0.0}).
+         */
+        @WithDefault("true")
+        boolean zeroconf();
+
+        /** The name it is advertised under (Home Assistant shows it); default {@code earshot-<host name>}. */
+        Optional<String> zeroconfName();
     }
 
     /**

@@ -25,6 +25,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,6 +57,7 @@ public class WyomingServer {
     private final AtomicInteger connections = new AtomicInteger();
     private volatile NetServer server;
     private volatile PeerFilter peers = PeerFilter.any();
+    private volatile ZeroconfAdvertiser zeroconf;
 
     /** After the gateway's runtime started (default observer priority). */
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) StartupEvent event) {
@@ -79,6 +81,24 @@ public class WyomingServer {
                 created.actualPort(), wyoming.pipeline(), peers.describe(), config.api().token().isPresent()
                         && wyoming.allowedPeers().isEmpty() ? " (earshot.api.token is set: add LAN peers with "
                         + "earshot.ingest.wyoming.allowed-peers)" : "");
+        if (wyoming.zeroconf()) {
+            zeroconf = new ZeroconfAdvertiser(wyoming.zeroconfName().orElseGet(WyomingServer::defaultZeroconfName),
+                    wyoming.host(), created.actualPort());
+        }
+    }
+
+    /** {@code earshot-<host name>}: unique on a LAN, and at most 63 bytes (one DNS label). */
+    static String defaultZeroconfName() {
+        String host = System.getenv().getOrDefault("HOSTNAME", "");
+        if (host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "gateway";
+            }
+        }
+        String name = "earshot-" + host.split("\\.")[0];
+        return name.length() > 63 ? name.substring(0, 63) : name;
     }
 
     /**
@@ -96,6 +116,11 @@ public class WyomingServer {
 
     /** Before the gateway drains its pipelines: no new connections, open ones closed (their sessions aborted). */
     void onStop(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) {
+        ZeroconfAdvertiser advertiser = zeroconf;
+        zeroconf = null;
+        if (advertiser != null) {
+            advertiser.close();
+        }
         NetServer current = server;
         server = null;
         if (current != null) {
