@@ -2,11 +2,13 @@ package dev.earshot.gateway.pipeline;
 
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.engine.EngineHealth;
+import dev.earshot.spi.engine.ModelInfo;
 import dev.earshot.spi.engine.RecognitionListener;
 import dev.earshot.spi.engine.Recognizer;
 import dev.earshot.spi.engine.RecognizerOptions;
 import dev.earshot.spi.engine.SpeechEngine;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,6 +51,15 @@ public final class EngineInstance implements AutoCloseable {
     }
 
     /** The engine's own account of its health (e.g. an out-of-process engine restarting its program). */
+    /** What the engine says its model is, if it says. */
+    public Optional<ModelInfo> modelInfo() {
+        try {
+            return engine.modelInfo();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     public EngineHealth health() {
         try {
             EngineHealth health = engine.health();

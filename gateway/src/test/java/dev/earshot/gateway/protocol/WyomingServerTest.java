@@ -37,7 +37,10 @@ class WyomingServerTest {
         assertEquals(new JsonArray().add("en"), model.getJsonArray("languages"));
         assertEquals(true, model.getBoolean("installed"));
         assertTrue(model.getString("version").matches("\\d+\\.\\d+.*"), "plugin version: " + model);
-        assertTrue(model.getJsonObject("attribution").containsKey("name") && model.getJsonObject("attribution").containsKey("url"));
+        assertEquals("Alpha Cephei Inc", model.getJsonObject("attribution").getString("name"), "the model's maker: " + model);
+        assertEquals("https://alphacephei.com/vosk/models", model.getJsonObject("attribution").getString("url"));
+        assertTrue(model.getString("description").startsWith("US English model for mobile Vosk applications (en-us)"),
+                "the model's own description: " + model);
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.earshot.spi.engine;
 
 import dev.earshot.spi.audio.AudioFormat;
 
+import java.util.Optional;
+
 /**
  * A speech-to-text engine: shared, long-lived state (a loaded model) from which one {@link Recognizer} per session
  * is made. Shared by every pipeline that names it, so it must be thread-safe.
@@ -29,6 +31,14 @@ public interface SpeechEngine extends AutoCloseable {
      */
     default EngineHealth health() {
         return EngineHealth.up();
+    }
+
+    /**
+     * What the engine's model is (name, maker, languages), for clients that list models. The default is empty: the
+     * host then describes the engine by its id and type.
+     */
+    default Optional<ModelInfo> modelInfo() {
+        return Optional.empty();
     }
 
     /**

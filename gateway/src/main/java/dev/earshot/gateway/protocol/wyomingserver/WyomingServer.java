@@ -8,6 +8,7 @@ import dev.earshot.gateway.protocol.PeerFilter;
 import dev.earshot.gateway.pipeline.EngineInstance;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
+import dev.earshot.spi.engine.ModelInfo;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -191,6 +192,23 @@ public class WyomingServer {
         }
     }
 
+    /**
+     * The model of the Wyoming pipeline's engine as the engine describes it; an engine that does not gets its id as the
+     * name, its plugin as the maker and {@code earshot.ingest.wyoming.languages} as its languages. Explicitly set
+     * {@code languages} win over the engine's.
+     */
+    static ModelInfo modelInfo(EngineInstance engine, EarshotConfig.WyomingConfig wyoming) {
+        String plugin = engine.spec().plugin() == null ? engine.spec().type() : engine.spec().plugin().name();
+        List<String> configured = wyoming.languages().stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+        ModelInfo own = engine.modelInfo().orElse(null);
+        if (own == null) {
+            return new ModelInfo(engine.id(), "", "Earshot plugin '" + plugin + "'", "", "", configured);
+        }
+        return own.languages().isEmpty()
+                ? new ModelInfo(own.name(), own.description(), own.attribution(), own.attributionUrl(), own.version(), configured)
+                : own;
+    }
+
     /** The {@code info} event's data: one ASR program, the gateway, with the pipeline's engine as its model. */
     JsonObject info(GatewayRuntime runtime) {
         EarshotConfig.WyomingConfig wyoming = config.ingest().wyoming();
@@ -198,16 +216,18 @@ public class WyomingServer {
         Pipeline pipeline = runtime.pipeline(wyoming.pipeline()).orElse(null);
         EngineInstance engine = pipeline == null ? null : pipeline.engine();
         if (engine != null) {
-            String plugin = engine.spec().plugin() == null ? engine.spec().type() : engine.spec().plugin().name();
             String pluginVersion = engine.spec().plugin() == null ? version : engine.spec().plugin().version();
+            ModelInfo model = modelInfo(engine, wyoming);
             models.add(new JsonObject()
                     .put("name", engine.id())
-                    .put("attribution", new JsonObject().put("name", "Earshot plugin '" + plugin + "'").put("url", ""))
+                    .put("attribution", new JsonObject().put("name", model.attribution()).put("url", model.attributionUrl()))
                     .put("installed", pipeline.state() == Pipeline.State.RUNNING)
-                    .put("description", "engine '" + engine.id() + "' (type " + engine.spec().type() + ") of pipeline '"
-                            + pipeline.name() + "', " + engine.inputFormat())
-                    .put("version", pluginVersion)
-                    .put("languages", new JsonArray(wyoming.languages().stream().map(String::trim).toList())));
+                    .put("description", (model.description().isEmpty() ? "" : model.description() + " (" + model.name()
+                            + "); ") + "engine '"
+                            + engine.id() + "' (type " + engine.spec().type() + ") of pipeline '" + pipeline.name()
+                            + "', " + engine.inputFormat())
+                    .put("version", model.version().isEmpty() ? pluginVersion : model.version())
+                    .put("languages", new JsonArray(model.languages())));
         }
         JsonObject asr = new JsonObject()
                 .put("name", "earshot")

@@ -4,6 +4,7 @@ import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.engine.ModelInfo;
 import dev.earshot.spi.engine.RecognitionListener;
 import dev.earshot.spi.engine.RecognizerOptions;
 import dev.earshot.spi.engine.SpeechEngine;
@@ -34,6 +35,9 @@ import static java.util.Objects.requireNonNull;
  *   <li>{@code sample-rate}: the sample rate recognizers take, in Hz; default 16000. Input is mono.</li>
  *   <li>{@code log-level}: the Vosk (Kaldi) native log level, process-wide: -3 silent, -2 errors, -1 warnings
  *       (default), 0 info, above 0 debug.</li>
+ *   <li>{@code languages}: the languages the model speaks, comma-separated BCP 47 tags ({@code en-US,en-GB});
+ *       default: from the model folder's name ({@code en-us} gives {@code en}). Clients that ask for another
+ *       language are refused (Wyoming's {@code transcribe}).</li>
  * </ul>
  *
  * <h2>Threading</h2>
@@ -51,6 +55,7 @@ public final class VoskEngine implements SpeechEngine {
 
     private final Model model;
     private final Path modelFolder;
+    private final ModelInfo info;
     private final AudioFormat inputFormat;
     private final System.Logger logger;
     private final AtomicInteger openRecognizers = new AtomicInteger();
@@ -58,7 +63,8 @@ public final class VoskEngine implements SpeechEngine {
     /** Guarded by lifecycle. */
     private boolean closed;
 
-    private VoskEngine(Model model, Path modelFolder, AudioFormat inputFormat, System.Logger logger) {
+    private VoskEngine(Model model, Path modelFolder, AudioFormat inputFormat, System.Logger logger, ModelInfo info) {
+        this.info = info;
         this.model = model;
         this.modelFolder = modelFolder;
         this.inputFormat = inputFormat;
@@ -82,6 +88,10 @@ public final class VoskEngine implements SpeechEngine {
         int sampleRate = config.getInt("sample-rate", DEFAULT_SAMPLE_RATE,
                 AudioFormat.MIN_SAMPLE_RATE, AudioFormat.MAX_SAMPLE_RATE);
         int logLevel = config.getInt("log-level", DEFAULT_LOG_LEVEL, -3, 10);
+        String languages = config.get("languages").orElse(null);
+        if (languages != null && !languages.matches("\\s*[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*(\\s*,\\s*[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)*\\s*")) {
+            throw config.invalid("languages", languages, "comma-separated language tags such as en-US,en-GB");
+        }
 
         Path modelFolder = context.resolvePath(modelSetting).toAbsolutePath().normalize();
         checkModelFolder(config, modelFolder);
@@ -100,7 +110,7 @@ public final class VoskEngine implements SpeechEngine {
         AudioFormat format = new AudioFormat(sampleRate, 1);
         logger.log(System.Logger.Level.INFO, "loaded Vosk model " + modelFolder + " in " + millis
                 + " ms; recognizers take " + format);
-        return new VoskEngine(model, modelFolder, format, logger);
+        return new VoskEngine(model, modelFolder, format, logger, VoskModelFolder.describe(modelFolder, languages));
     }
 
     private static void checkModelFolder(PluginConfig config, Path folder) {
@@ -141,6 +151,11 @@ public final class VoskEngine implements SpeechEngine {
     @Override
     public AudioFormat inputFormat() {
         return inputFormat;
+    }
+
+    @Override
+    public Optional<ModelInfo> modelInfo() {
+        return Optional.of(info);
     }
 
     /** The model folder this engine loaded. */
