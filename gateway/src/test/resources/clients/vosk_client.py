@@ -6,7 +6,7 @@ usage: vosk_client.py URI MODE CHUNK_BYTES CONFIG_JSON WAV [WAV ...]
 Sends CONFIG_JSON (if not empty), then each WAV's PCM in CHUNK_BYTES messages, {"reset" : 1} between files and
 {"eof" : 1} at the end. MODE "stream" sends as fast as the socket allows while a reader collects replies; MODE
 "lockstep" waits for the reply to each message (as vosk-server's own test.py does). Prints every reply as one line,
-then {"closed": CODE}. With CLIENT_BIND set, connects from that local address (e.g. 127.0.0.2).
+then {"closed": CODE, "reason": REASON}. With CLIENT_BIND set, connects from that local address (e.g. 127.0.0.2).
 """
 import asyncio
 import json
@@ -38,23 +38,29 @@ async def main():
                 messages.append('{"reset" : 1}')
             messages.extend(chunks(path, size))
         messages.append('{"eof" : 1}')
-        if mode == "lockstep":
-            for message in messages:
-                await ws.send(message)
-                print(await ws.recv(), flush=True)
-        else:
-            async def read():
-                async for reply in ws:
-                    print(reply, flush=True)
-            reader = asyncio.ensure_future(read())
-            for message in messages:
-                await ws.send(message)
-            await reader
+        try:
+            if mode == "lockstep":
+                for message in messages:
+                    await ws.send(message)
+                    print(await ws.recv(), flush=True)
+            else:
+                async def read():
+                    try:
+                        async for reply in ws:
+                            print(reply, flush=True)
+                    except websockets.exceptions.ConnectionClosed:
+                        pass
+                reader = asyncio.ensure_future(read())
+                for message in messages:
+                    await ws.send(message)
+                await reader
+        except websockets.exceptions.ConnectionClosed:
+            pass  # the server closed first: its code and reason are printed below
         try:
             await asyncio.wait_for(ws.wait_closed(), 10)
         except asyncio.TimeoutError:
             pass
-        print(json.dumps({"closed": ws.close_code}), flush=True)
+        print(json.dumps({"closed": ws.close_code, "reason": ws.close_reason or ""}), flush=True)
 
 
 asyncio.run(main())
