@@ -33,7 +33,7 @@ class NativeSourcesIT {
      * Packages whose classes bind native code and must therefore be covered by the metadata: Vosk (JNA), webrtc-java
      * (JNI; the {@code webrtc-java/} folder of native-config), and our own.
      */
-    private static final List<String> NATIVE_BINDINGS = List.of("org.vosk.", "dev.onvoid.webrtc.", "dev.earshot.");
+    private static final List<String> NATIVE_BINDINGS = List.of("org.vosk.", "dev.onvoid.webrtc.", "ai.onnxruntime.", "dev.earshot.");
 
     private static NativeSources sources;
     private static List<Path> classPath;
@@ -121,6 +121,8 @@ class NativeSourcesIT {
             }
         }
         assertTrue(checked.contains("org.vosk.LibVosk"), "the Vosk binding was found and checked: " + checked);
+        assertTrue(checked.contains("ai.onnxruntime.OrtSession") && checked.contains("ai.onnxruntime.OnnxTensor"),
+                "the ONNX Runtime binding (speech gate) was found and checked: " + checked);
         assertTrue(checked.contains("dev.onvoid.webrtc.PeerConnectionFactory") && checked.contains("dev.onvoid.webrtc.RTCPeerConnection"),
                 "the webrtc-java binding was found and checked: " + checked);
         assertTrue(registered("jni", "com.sun.jna.Native", "allDeclaredMethods"), "libjnidispatch calls back into com.sun.jna.Native");
@@ -144,6 +146,10 @@ class NativeSourcesIT {
         if (jnaPlatform.equals("linux-x86-64")) {
             needed.add("linux-x86-64/libvosk.so");
         }
+        // ONNX Runtime (the speech gate) names its platforms linux-x64 and linux-aarch64.
+        String onnxPlatform = jnaPlatform.replace("x86-64", "x64");
+        needed.addAll(List.of("ai/onnxruntime/native/" + onnxPlatform + "/libonnxruntime.so",
+                "ai/onnxruntime/native/" + onnxPlatform + "/libonnxruntime4j_jni.so"));
         List<String> libraries = new ArrayList<>();
         for (Path path : classPath) {
             try (JarFile jar = new JarFile(path.toFile())) {
