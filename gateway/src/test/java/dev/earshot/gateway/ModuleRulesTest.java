@@ -43,6 +43,11 @@ class ModuleRulesTest {
                     + ": a module under plugins/ must be a plugin; a library belongs under libs/");
             assertFalse(Files.readString(services).strip().isEmpty(), services + " is empty");
             assertTrue(Files.isRegularFile(module.resolve("README.md")), module + " has no README.md");
+            Path metadata = module.resolve("src/main/resources/META-INF/native-image/dev.earshot/earshot-plugin-" + module.getFileName());
+            assertTrue(Files.isRegularFile(metadata.resolve("resource-config.json"))
+                            && Files.readString(metadata.resolve("resource-config.json")).contains("META-INF/services/dev.earshot.spi.Plugin"),
+                    module + " carries no native-image registration of its services file in " + ROOT.relativize(metadata)
+                            + "/resource-config.json (NativeSourcesIT checks the built jar)");
         }
     }
 

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NativeClassInitIT {
 
-    /** Our classes and the native bindings whose metadata native-config provides. */
+    /** Our classes and the native bindings whose metadata our jars provide. */
     private static final List<String> CHECKED_PACKAGES = List.of("dev.earshot.", "org.vosk.", "com.sun.jna.", "dev.onvoid.webrtc.");
     /** State that must never be in the image heap: generators, threads, handles of the running process. */
     private static final List<String> PROCESS_STATE = List.of("java.util.Random", "java.util.SplittableRandom",

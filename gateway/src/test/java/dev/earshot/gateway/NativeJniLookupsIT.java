@@ -111,7 +111,7 @@ class NativeJniLookupsIT {
             }
         }
         assertTrue(missing.isEmpty(), library + " looks these up by JNI, but the JNI metadata of the native-sources build "
-                + "(native-config's jni-config.json, reachability-metadata.json) does not register them: a native "
+                + "(the jni-config.json or reachability-metadata.json of the jar carrying the binding) does not register them: a native "
                 + "executable would fail with NoClassDefFoundError/NoSuchMethodError/NoSuchFieldError there:\n  "
                 + String.join("\n  ", missing));
         return found;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -43,11 +44,11 @@ final class NativeSources {
     /** The runner jar first, then its {@code Class-Path}, in order. */
     final List<Path> classPath;
     /** The {@code Args} of every {@code native-image.properties} on the class path. */
-    final List<String> propertyArgs = new ArrayList<>();
-    /** Type entries by kind ({@code reflect}, {@code jni}); {@code jniAccessible} reflection entries count for both. */
-    private final Map<String, List<JsonNode>> types = new LinkedHashMap<>();
-    /** Resource include patterns (regular expressions) of every metadata file. */
-    private final List<Pattern> resources = new ArrayList<>();
+    final List<String> propertyArgs;
+    /** The metadata of every jar together, as GraalVM reads it. */
+    private final Metadata all = new Metadata();
+    /** The metadata each jar carries itself, by jar. */
+    private final Map<Path, Metadata> byJar = new LinkedHashMap<>();
 
     private NativeSources() throws IOException {
         Path argsFile = DIR.resolve("native-image.args");
@@ -67,16 +68,23 @@ final class NativeSources {
         }
         classPath = List.copyOf(path);
         for (Path jarPath : classPath) {
+            Metadata own = new Metadata();
             try (JarFile jarFile = new JarFile(jarPath.toFile())) {
                 for (JarEntry entry : Collections.list(jarFile.entries())) {
-                    if (entry.getName().startsWith("META-INF/native-image/")) {
+                    if (entry.getName().startsWith("META-INF/native-image/") && !entry.isDirectory()) {
+                        own.files.add(entry.getName());
+                        String file = entry.getName().substring(entry.getName().lastIndexOf('/') + 1);
                         try (InputStream in = jarFile.getInputStream(entry)) {
-                            readMetadata(entry.getName().substring(entry.getName().lastIndexOf('/') + 1), in);
+                            byte[] bytes = in.readAllBytes();
+                            own.read(file, bytes);
+                            all.read(file, bytes);
                         }
                     }
                 }
             }
+            byJar.put(jarPath, own);
         }
+        propertyArgs = all.propertyArgs;
     }
 
     static synchronized NativeSources read() throws IOException {
@@ -86,64 +94,23 @@ final class NativeSources {
         return instance;
     }
 
-    private void readMetadata(String file, InputStream in) throws IOException {
-        switch (file) {
-            case "native-image.properties" -> {
-                Properties properties = new Properties();
-                properties.load(in);
-                if (properties.getProperty("Args") != null) {
-                    propertyArgs.addAll(List.of(properties.getProperty("Args").trim().split("\\s+")));
-                }
-            }
-            case "reflect-config.json", "jni-config.json" -> JSON.readTree(in)
-                    .forEach(type -> types(file.startsWith("jni") ? "jni" : "reflect").add(type));
-            case "resource-config.json" -> JSON.readTree(in).path("resources").path("includes")
-                    .forEach(include -> resources.add(Pattern.compile(include.path("pattern").asText())));
-            case "reachability-metadata.json" -> {
-                JsonNode metadata = JSON.readTree(in);
-                for (JsonNode entry : metadata.path("reflection")) {
-                    if (entry.path("type").isTextual()) {
-                        ObjectNode type = entry.deepCopy();
-                        type.put("name", entry.path("type").asText());
-                        types("reflect").add(type);
-                        if (entry.path("jniAccessible").asBoolean()) {
-                            types("jni").add(type);
-                        }
-                    }
-                }
-                for (JsonNode entry : metadata.path("jni")) {
-                    ObjectNode type = entry.deepCopy();
-                    type.put("name", entry.path("type").asText(entry.path("name").asText()));
-                    types("jni").add(type);
-                }
-                for (JsonNode entry : metadata.path("resources")) {
-                    if (entry.has("glob")) {
-                        resources.add(globPattern(entry.path("glob").asText()));
-                    }
-                }
-            }
-            default -> {
-                // serialization, proxy and predefined-class metadata: nothing checked here
-            }
-        }
-    }
-
-    private List<JsonNode> types(String kind) {
-        return types.computeIfAbsent(kind, k -> new ArrayList<>());
-    }
-
     /** Every entry of that kind ({@code reflect} or {@code jni}) for the class, in every metadata file. */
     List<JsonNode> entries(String kind, String className) {
-        return types.getOrDefault(kind, List.of()).stream().filter(t -> t.path("name").asText().equals(className)).toList();
+        return all.entries(kind, className);
     }
 
     /** True when some entry of that kind registers the class with that flag (e.g. {@code allDeclaredMethods}). */
     boolean registered(String kind, String className, String flag) {
-        return entries(kind, className).stream().anyMatch(t -> t.path(flag).asBoolean());
+        return all.registered(kind, className, flag);
     }
 
     boolean resourceIncluded(String resource) {
-        return resources.stream().anyMatch(p -> p.matcher(resource).matches());
+        return all.resourceIncluded(resource);
+    }
+
+    /** The metadata that one jar of the class path carries itself (empty when it carries none). */
+    Metadata metadataOf(Path jar) {
+        return byJar.getOrDefault(jar, new Metadata());
     }
 
     /** Arguments from both sources GraalVM reads: {@code native-image.args} and every {@code native-image.properties}. */
@@ -203,6 +170,84 @@ final class NativeSources {
             }
         }
         return Pattern.compile(regex.toString());
+    }
+
+    /** Reachability metadata as read from {@code META-INF/native-image/} (of one jar, or of all together). */
+    static final class Metadata {
+
+        /** The metadata files' entry names. */
+        final List<String> files = new ArrayList<>();
+        /** The {@code Args} of every {@code native-image.properties}. */
+        final List<String> propertyArgs = new ArrayList<>();
+        /** Type entries by kind ({@code reflect}, {@code jni}); {@code jniAccessible} reflection entries count for both. */
+        private final Map<String, List<JsonNode>> types = new LinkedHashMap<>();
+        /** Resource include patterns (regular expressions) of every metadata file. */
+        private final List<Pattern> resources = new ArrayList<>();
+
+        void read(String file, byte[] in) throws IOException {
+            switch (file) {
+                case "native-image.properties" -> {
+                    Properties properties = new Properties();
+                    properties.load(new ByteArrayInputStream(in));
+                    if (properties.getProperty("Args") != null) {
+                        propertyArgs.addAll(List.of(properties.getProperty("Args").trim().split("\\s+")));
+                    }
+                }
+                case "reflect-config.json", "jni-config.json" -> JSON.readTree(in)
+                        .forEach(type -> types(file.startsWith("jni") ? "jni" : "reflect").add(type));
+                case "resource-config.json" -> JSON.readTree(in).path("resources").path("includes")
+                        .forEach(include -> resources.add(Pattern.compile(include.path("pattern").asText())));
+                case "reachability-metadata.json" -> {
+                    JsonNode metadata = JSON.readTree(in);
+                    for (JsonNode entry : metadata.path("reflection")) {
+                        if (entry.path("type").isTextual()) {
+                            ObjectNode type = entry.deepCopy();
+                            type.put("name", entry.path("type").asText());
+                            types("reflect").add(type);
+                            if (entry.path("jniAccessible").asBoolean()) {
+                                types("jni").add(type);
+                            }
+                        }
+                    }
+                    for (JsonNode entry : metadata.path("jni")) {
+                        ObjectNode type = entry.deepCopy();
+                        type.put("name", entry.path("type").asText(entry.path("name").asText()));
+                        types("jni").add(type);
+                    }
+                    for (JsonNode entry : metadata.path("resources")) {
+                        if (entry.has("glob")) {
+                            resources.add(globPattern(entry.path("glob").asText()));
+                        }
+                    }
+                }
+                default -> {
+                    // serialization, proxy and predefined-class metadata: nothing checked here
+                }
+            }
+        }
+
+        /** Every type entry of that kind ({@code reflect} or {@code jni}). */
+        List<JsonNode> types(String kind) {
+            return types.computeIfAbsent(kind, k -> new ArrayList<>());
+        }
+
+        /** Every entry of that kind ({@code reflect} or {@code jni}) for the class, in every metadata file. */
+        List<JsonNode> entries(String kind, String className) {
+            return types.getOrDefault(kind, List.of()).stream().filter(t -> t.path("name").asText().equals(className)).toList();
+        }
+
+        /** True when some entry of that kind registers the class with that flag (e.g. {@code allDeclaredMethods}). */
+        boolean registered(String kind, String className, String flag) {
+            return entries(kind, className).stream().anyMatch(t -> t.path(flag).asBoolean());
+        }
+
+        boolean resourceIncluded(String resource) {
+            return resources.stream().anyMatch(p -> p.matcher(resource).matches());
+        }
+
+        List<Pattern> resourcePatterns() {
+            return resources;
+        }
     }
 
     private static URL url(Path path) {

@@ -31,9 +31,15 @@ class NativeSourcesIT {
 
     /**
      * Packages whose classes bind native code and must therefore be covered by the metadata: Vosk (JNA), webrtc-java
-     * (JNI; the {@code webrtc-java/} folder of native-config), and our own.
+     * (JNI; the metadata in libs/webrtc), and our own.
      */
     private static final List<String> NATIVE_BINDINGS = List.of("org.vosk.", "dev.onvoid.webrtc.", "ai.onnxruntime.", "dev.earshot.");
+    private static final String SERVICES = "META-INF/services/dev.earshot.spi.Plugin";
+    /** The plugins the gateway is built with (its pom's dependencies). */
+    private static final List<String> BUILT_IN_PLUGINS = List.of("dev.earshot.plugins.file.FilePlugin",
+            "dev.earshot.plugins.vosk.VoskPlugin", "dev.earshot.plugins.mqtt.MqttPlugin",
+            "dev.earshot.plugins.webhook.WebhookPlugin", "dev.earshot.plugins.microphone.MicrophonePlugin",
+            "dev.earshot.plugins.wyoming.WyomingPlugin");
 
     private static NativeSources sources;
     private static List<Path> classPath;
@@ -65,16 +71,24 @@ class NativeSourcesIT {
         assertTrue(runTime.contains("dev.onvoid.webrtc"), "webrtc-java loads its JNI library when it initialises: " + imageArgs);
     }
 
+    /**
+     * Each plugin jar carries its own metadata (under {@code META-INF/native-image/<groupId>/<artifactId>/}): its
+     * ServiceLoader entry, its provider's no-argument constructor and its {@code earshot-plugin.properties}. Metadata in
+     * another jar (such as native-config) does not count, so a plugin added to a build brings what it needs.
+     */
     @Test
-    void everyBuiltInPluginIsRegisteredForServiceLoaderWithItsMetadata() throws IOException {
+    void everyBuiltInPluginRegistersItselfForServiceLoaderInItsOwnJar() throws IOException {
         List<String> providers = new ArrayList<>();
         for (Path path : classPath) {
+            NativeSources.Metadata own = sources.metadataOf(path);
             try (JarFile jar = new JarFile(path.toFile())) {
-                var services = jar.getJarEntry("META-INF/services/dev.earshot.spi.Plugin");
+                var services = jar.getJarEntry(SERVICES);
                 if (services == null) {
                     continue;
                 }
-                assertTrue(resourceIncluded(services.getName()), "the service file of " + path.getFileName() + " is an image resource");
+                assertTrue(own.resourceIncluded(services.getName()), "the service file of " + path.getFileName()
+                        + " is an image resource by that jar's own metadata (META-INF/native-image/dev.earshot/<artifactId>/"
+                        + "resource-config.json); it carries: " + own.files);
                 String listed = new String(jar.getInputStream(services).readAllBytes(), StandardCharsets.UTF_8);
                 for (String line : listed.split("\\R")) {
                     String provider = line.replaceFirst("#.*", "").trim();
@@ -82,17 +96,60 @@ class NativeSourcesIT {
                         continue;
                     }
                     providers.add(provider);
-                    assertTrue(hasNoArgConstructor(provider), provider + " (" + path.getFileName()
-                            + ") is registered for reflection with its no-argument constructor");
+                    assertTrue(hasNoArgConstructor(own, provider), provider + " (" + path.getFileName()
+                            + ") is registered for reflection with its no-argument constructor by its own jar's metadata");
                     String properties = provider.substring(0, provider.lastIndexOf('.')).replace('.', '/') + "/earshot-plugin.properties";
                     if (jar.getJarEntry(properties) != null) {
-                        assertTrue(resourceIncluded(properties), properties + " (the plugin's version) is an image resource");
+                        assertTrue(own.resourceIncluded(properties), properties + " (the plugin's version) is an image "
+                                + "resource by its own jar's metadata");
                     }
                 }
             }
         }
-        assertTrue(providers.containsAll(List.of("dev.earshot.plugins.file.FilePlugin", "dev.earshot.plugins.vosk.VoskPlugin")),
-                "the built-in plugins are on the image class path: " + providers);
+        assertTrue(providers.containsAll(BUILT_IN_PLUGINS), "the built-in plugins are on the image class path: " + providers);
+    }
+
+    /**
+     * native-config carries the gateway's own metadata only: files under {@code dev.earshot/gateway/}, no plugin's
+     * ServiceLoader entry or version file, no third-party library's types, native libraries or initialisation.
+     */
+    @Test
+    void nativeConfigHoldsOnlyTheGatewaysOwnMetadata() throws IOException {
+        Path nativeConfig = classPath.stream()
+                .filter(p -> p.getFileName().toString().startsWith("dev.earshot.earshot-native-config-")).findFirst()
+                .orElseThrow(() -> new AssertionError("the native-config jar is on the image class path: " + classPath));
+        NativeSources.Metadata own = sources.metadataOf(nativeConfig);
+        assertFalse(own.files.isEmpty(), "native-config carries the gateway's metadata");
+        for (String file : own.files) {
+            assertTrue(file.startsWith("META-INF/native-image/dev.earshot/gateway/"), "native-config holds the gateway's "
+                    + "metadata only; a plugin's or library's belongs in its own jar: " + file);
+        }
+        for (String kind : List.of("reflect", "jni")) {
+            for (JsonNode type : own.types(kind)) {
+                assertTrue(type.path("name").asText().startsWith("dev.earshot.gateway."), "native-config registers a type "
+                        + "that is not the gateway's (" + kind + "): " + type);
+            }
+        }
+        List<String> notTheGateways = new ArrayList<>(List.of(SERVICES));
+        for (String provider : BUILT_IN_PLUGINS) {
+            notTheGateways.add(provider.substring(0, provider.lastIndexOf('.')).replace('.', '/') + "/earshot-plugin.properties");
+        }
+        for (Path path : classPath) {
+            try (JarFile jar = new JarFile(path.toFile())) {
+                jar.stream().map(e -> e.getName()).filter(n -> n.matches(".*\\.(so|dll|dylib|jnilib)")).forEach(notTheGateways::add);
+            }
+        }
+        for (String resource : notTheGateways) {
+            assertFalse(own.resourceIncluded(resource), "native-config lists a resource that is not the gateway's: " + resource);
+        }
+        for (String arg : own.propertyArgs) {
+            if (arg.startsWith("--initialize-at-")) {
+                for (String name : arg.substring(arg.indexOf('=') + 1).split(",")) {
+                    assertTrue(name.startsWith("dev.earshot.gateway."), "native-config declares initialisation of a "
+                            + "class that is not the gateway's: " + arg);
+                }
+            }
+        }
     }
 
     @Test
@@ -171,7 +228,7 @@ class NativeSourcesIT {
             }
         }
         assertTrue(foreign.isEmpty(), "libraries of other platforms than this build's (" + arch + ") do not belong in the "
-                + "image's resources (native-config's resource-config.json): " + foreign);
+                + "image's resources (the resource-config.json of plugins/vosk and libs/webrtc): " + foreign);
         for (String page : List.of("index.html", "console.js", "console.css")) {
             assertTrue(resourceIncluded("META-INF/resources/" + page), "the web console: " + page);
         }
@@ -181,8 +238,8 @@ class NativeSourcesIT {
         return sources.resourceIncluded(resource);
     }
 
-    private static boolean hasNoArgConstructor(String className) {
-        for (JsonNode type : sources.entries("reflect", className)) {
+    private static boolean hasNoArgConstructor(NativeSources.Metadata metadata, String className) {
+        for (JsonNode type : metadata.entries("reflect", className)) {
             if (type.path("allDeclaredConstructors").asBoolean() || type.path("allPublicConstructors").asBoolean()) {
                 return true;
             }

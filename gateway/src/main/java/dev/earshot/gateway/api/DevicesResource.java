@@ -1,108 +1,88 @@
 package dev.earshot.gateway.api;
 
+import dev.earshot.gateway.Gateway;
+import dev.earshot.gateway.plugin.ComponentKind;
+import dev.earshot.gateway.plugin.LoadedPlugin;
+import dev.earshot.gateway.plugin.PluginRegistry;
+import dev.earshot.spi.source.CaptureDevice;
+import dev.earshot.spi.source.CaptureSourceFactory;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.jboss.logging.Logger;
 
-import javax.sound.sampled.AudioFormat;
-import javax.sound.sampled.AudioSystem;
-import javax.sound.sampled.DataLine;
-import javax.sound.sampled.Line;
-import javax.sound.sampled.Mixer;
-import javax.sound.sampled.TargetDataLine;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 
 /**
- * The capture devices this gateway process can open, as the {@code microphone} source sees them: its
- * {@code device} option matches their {@code name} (or a unique part of name or description).
+ * The capture devices this gateway process can open, as the capture source types list them
+ * ({@link CaptureSourceFactory#devices()}; the {@code microphone} source's {@code device} option matches their
+ * {@code name}, or a unique part of name or description). Source types without devices list none.
  */
 @Path("/api/devices/audio")
 @Produces(MediaType.APPLICATION_JSON)
 public class DevicesResource {
 
-    /** One capture device: the mixer's name and description, and the formats its capture lines take, grouped. */
+    private static final Logger LOG = Logger.getLogger(DevicesResource.class);
+
+    @Inject
+    Gateway gateway;
+
+    /** One capture device: its name and description, and the formats it takes, grouped. */
     @RegisterForReflection
     public record AudioDevice(String name, String description, String vendor, String version,
                               boolean takes16BitPcm, List<FormatRange> formats) {
+
+        static AudioDevice of(CaptureDevice device) {
+            return new AudioDevice(device.name(), device.description(), device.vendor(), device.version(),
+                    device.takes16BitPcm(), device.formats().stream().map(FormatRange::of).toList());
+        }
     }
 
     /**
-     * A group of formats a capture line takes: one encoding, sample size and byte order, with the channel counts
-     * and sample rates ({@code any} when the device resamples) it takes.
+     * A group of formats a device takes: one encoding, sample size and byte order, with the channel counts and sample
+     * rates ({@code any} when the device resamples) it takes.
      */
     @RegisterForReflection
     public record FormatRange(String encoding, int bits, String byteOrder, String channels, String sampleRates) {
+
+        static FormatRange of(CaptureDevice.Format format) {
+            return new FormatRange(format.encoding(), format.bits(), format.byteOrder(), format.channels(),
+                    format.sampleRates());
+        }
     }
 
     /**
-     * Lists the devices. The JDK enumerates them once per process, when first asked (by this call or by a
-     * microphone source): a device plugged in later appears after a restart. Blocking (the JDK asks ALSA), so it
-     * runs on a worker thread, as every non-reactive REST method here.
+     * Lists the devices of every capture source type of the running plugins (a failed plugin's are left out). Listing
+     * may block (the microphone plugin asks the JDK, which asks ALSA), so it runs on a worker thread, as every
+     * non-reactive REST method here. A source type whose listing throws is logged and left out.
      */
     @GET
     public List<AudioDevice> list() {
+        PluginRegistry plugins = Resources.runtime(gateway).plugins();
         List<AudioDevice> devices = new ArrayList<>();
-        for (Mixer.Info info : AudioSystem.getMixerInfo()) {
-            Mixer mixer;
-            try {
-                mixer = AudioSystem.getMixer(info);
-            } catch (RuntimeException e) {
+        List<LoadedPlugin> loaded = plugins.plugins().stream().sorted(Comparator.comparing(LoadedPlugin::name)).toList();
+        for (LoadedPlugin plugin : loaded) {
+            if (plugin.state() == LoadedPlugin.State.FAILED) {
                 continue;
             }
-            List<AudioFormat> formats = new ArrayList<>();
-            for (Line.Info line : mixer.getTargetLineInfo()) {
-                if (line instanceof DataLine.Info data && TargetDataLine.class.isAssignableFrom(data.getLineClass())) {
-                    formats.addAll(List.of(data.getFormats()));
+            for (String type : plugin.provides().getOrDefault(ComponentKind.SOURCE, List.of())) {
+                Optional<PluginRegistry.Provided<CaptureSourceFactory>> provided = plugins.factory(ComponentKind.SOURCE, type);
+                if (provided.isEmpty() || provided.get().plugin() != plugin) {
+                    continue;
+                }
+                try {
+                    provided.get().factory().devices().stream().map(AudioDevice::of).forEach(devices::add);
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "source type '%s' (plugin %s) could not list its devices", type, plugin.name());
                 }
             }
-            if (formats.isEmpty()) {
-                continue;
-            }
-            boolean pcm16 = formats.stream().anyMatch(f -> AudioFormat.Encoding.PCM_SIGNED.equals(f.getEncoding())
-                    && f.getSampleSizeInBits() == 16 && !f.isBigEndian());
-            devices.add(new AudioDevice(info.getName(), text(info.getDescription()), text(info.getVendor()),
-                    text(info.getVersion()), pcm16, group(formats)));
         }
         return devices;
-    }
-
-    private static List<FormatRange> group(List<AudioFormat> formats) {
-        Map<String, int[]> channels = new LinkedHashMap<>();
-        Map<String, java.util.TreeSet<Integer>> rates = new LinkedHashMap<>();
-        Map<String, AudioFormat> first = new LinkedHashMap<>();
-        for (AudioFormat format : formats) {
-            String key = format.getEncoding() + "/" + format.getSampleSizeInBits() + "/"
-                    + (format.getSampleSizeInBits() > 8 ? format.isBigEndian() : "");
-            first.putIfAbsent(key, format);
-            int count = format.getChannels();
-            int[] range = channels.computeIfAbsent(key, k -> new int[] {Integer.MAX_VALUE, Integer.MIN_VALUE});
-            if (count != AudioSystem.NOT_SPECIFIED) {
-                range[0] = Math.min(range[0], count);
-                range[1] = Math.max(range[1], count);
-            }
-            rates.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(Math.round(format.getSampleRate()));
-        }
-        List<FormatRange> groups = new ArrayList<>();
-        first.forEach((key, format) -> {
-            int[] range = channels.get(key);
-            String channelText = range[0] == Integer.MAX_VALUE ? "any"
-                    : range[0] == range[1] ? Integer.toString(range[0]) : range[0] + "-" + range[1];
-            java.util.TreeSet<Integer> rateSet = rates.get(key);
-            String rateText = rateSet.contains(Math.round(AudioSystem.NOT_SPECIFIED)) ? "any"
-                    : String.join(",", rateSet.stream().map(String::valueOf).toList());
-            groups.add(new FormatRange(format.getEncoding().toString(), format.getSampleSizeInBits(),
-                    format.getSampleSizeInBits() <= 8 ? "" : format.isBigEndian() ? "big-endian" : "little-endian",
-                    channelText, rateText));
-        });
-        return groups;
-    }
-
-    private static String text(String value) {
-        return value == null ? "" : value;
     }
 }

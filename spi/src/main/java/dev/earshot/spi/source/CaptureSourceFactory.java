@@ -2,6 +2,8 @@ package dev.earshot.spi.source;
 
 import dev.earshot.spi.PluginContext;
 
+import java.util.List;
+
 /** Creates capture sources of one type, e.g. {@code "file"}. */
 public interface CaptureSourceFactory {
 
@@ -10,4 +12,13 @@ public interface CaptureSourceFactory {
 
     /** Called once per pipeline that uses the source, on a host worker thread. Read every option here. */
     CaptureSource create(PluginContext context) throws Exception;
+
+    /**
+     * The devices sources of this type can open, for the host's device listing ({@code GET /api/devices/audio}).
+     * Optional: a source type without devices to choose from keeps this default, the empty list. Called on a host
+     * worker thread (it may block, e.g. asking the sound system); never needs a {@link #create} first.
+     */
+    default List<CaptureDevice> devices() {
+        return List.of();
+    }
 }

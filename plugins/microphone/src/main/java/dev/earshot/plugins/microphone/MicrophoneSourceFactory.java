@@ -3,10 +3,12 @@ package dev.earshot.plugins.microphone;
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.source.CaptureDevice;
 import dev.earshot.spi.source.CaptureSource;
 import dev.earshot.spi.source.CaptureSourceFactory;
 
 import java.time.Duration;
+import java.util.List;
 
 import static java.util.Objects.requireNonNull;
 
@@ -41,6 +43,12 @@ public final class MicrophoneSourceFactory implements CaptureSourceFactory {
     public CaptureSource create(PluginContext context) {
         requireNonNull(context, "context is null");
         return new MicrophoneSource(context.instanceName(), settings(context.config()), context.logger());
+    }
+
+    /** The capture devices the JDK sees, with the formats they take (blocking: the JDK asks ALSA). */
+    @Override
+    public List<CaptureDevice> devices() {
+        return DeviceListing.list();
     }
 
     /** Reads and checks every option; errors name the key, the value and what is expected. */

@@ -2,8 +2,11 @@ package dev.earshot.plugins.microphone;
 
 import dev.earshot.spi.Plugin;
 import dev.earshot.spi.PluginConfig;
+import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.source.CaptureDevice;
+import dev.earshot.spi.source.CaptureSource;
 import dev.earshot.spi.source.CaptureSourceFactory;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +18,7 @@ import java.util.Set;
 import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,6 +108,50 @@ class TestMicrophonePlugin {
         PluginException none = assertThrows(PluginException.class,
                 () -> CaptureDevices.select(List.of(), "usb", "earshot.sources.mic.device"));
         assertTrue(none.getMessage().contains("the JDK sees no capture devices at all"), none.getMessage());
+    }
+
+    /**
+     * The device listing groups what a capture line takes by encoding, sample size and byte order: channel counts as a
+     * range, rates as a list or {@code any} (a device that resamples says NOT_SPECIFIED).
+     */
+    @Test
+    void deviceFormatsAreGroupedByEncodingSizeAndByteOrder() {
+        int any = javax.sound.sampled.AudioSystem.NOT_SPECIFIED;
+        List<javax.sound.sampled.AudioFormat> formats = List.of(
+                new javax.sound.sampled.AudioFormat(any, 16, 1, true, false),
+                new javax.sound.sampled.AudioFormat(any, 16, 32, true, false),
+                new javax.sound.sampled.AudioFormat(44_100, 16, 2, true, true),
+                new javax.sound.sampled.AudioFormat(16_000, 16, 2, true, true),
+                new javax.sound.sampled.AudioFormat(8_000, 8, any, false, false));
+        assertEquals(List.of(
+                new CaptureDevice.Format("PCM_SIGNED", 16, "little-endian", "1-32", "any"),
+                new CaptureDevice.Format("PCM_SIGNED", 16, "big-endian", "2", "16000,44100"),
+                new CaptureDevice.Format("PCM_UNSIGNED", 8, "", "any", "8000")), DeviceListing.group(formats));
+    }
+
+    /** The microphone source type answers the host's device listing; a source type that does not lists none. */
+    @Test
+    void theSourceTypeListsTheDevicesTheJdkSees() {
+        CaptureSourceFactory microphone = new MicrophoneSourceFactory();
+        List<CaptureDevice> listed = microphone.devices();
+        List<String> withCaptureLines = CaptureDevices.list().stream().map(CaptureDevices.Device::name).toList();
+        assertEquals(withCaptureLines, listed.stream().map(CaptureDevice::name).toList(),
+                "every device with a capture line, in the JDK's order");
+        for (CaptureDevice device : listed) {
+            assertFalse(device.formats().isEmpty(), device + " takes some format");
+        }
+        CaptureSourceFactory withoutDevices = new CaptureSourceFactory() {
+            @Override
+            public String name() {
+                return "none";
+            }
+
+            @Override
+            public CaptureSource create(PluginContext context) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        assertEquals(List.of(), withoutDevices.devices());
     }
 
     private static void assertError(Map<String, String> options, String expected) {
