@@ -93,6 +93,15 @@ public interface EarshotConfig {
         /** Sessions open at once in this pipeline; more are refused (503). */
         @WithDefault("64")
         int maxSessions();
+
+        /**
+         * Decode only the audio around speech ({@code auto}, {@code on}, {@code off}): a speech detector in front of
+         * the recognizer lets through speech with 300 ms before it and 1 s after it, so room tone never becomes words
+         * and costs no decoding. {@code auto} gates live audio (microphones, WHIP, exec sources, vosk-server and
+         * Wyoming clients) and decodes files and uploads whole.
+         */
+        @WithDefault("auto")
+        String speechGate();
     }
 
     interface RuntimeConfig {
@@ -282,9 +291,16 @@ public interface EarshotConfig {
         @WithDefault("2700")
         int port();
 
-        /** Pipeline the connections' sessions run in. */
+        /** Pipeline the connections' sessions run in, unless a client's {@code config.model} names another. */
         @WithDefault("default")
         String pipeline();
+
+        /**
+         * The sample rate of a client that sends no {@code config}, in Hz: vosk-server's own default
+         * ({@code VOSK_SAMPLE_RATE}), 8000, so that its clients are understood unchanged.
+         */
+        @WithDefault("8000")
+        int defaultSampleRate();
 
         /** Connections open at once; more are refused (HTTP 503 before the WebSocket handshake). */
         @WithDefault("16")

@@ -8,6 +8,11 @@ import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,5 +89,43 @@ class WyomingServerTest {
             assertTrue(tally.wer() <= 15.0, variant[0] + ": WER " + tally.wer() + "% above 15%: " + texts);
         }
         System.out.print(report);
+    }
+
+    @Test
+    void unknownEventsAreSkippedAndALanguageTheModelDoesNotSpeakIsRefused() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream out = socket.getOutputStream();
+            // Events of other Wyoming services (wake word, intent) are skipped, as the reference servers do.
+            out.write(("{\"type\": \"detect\", \"data\": {\"names\": [\"ok_nabu\"]}}\n"
+                    + "{\"type\": \"ping\", \"data\": {\"text\": \"one\"}}\n").getBytes(StandardCharsets.UTF_8));
+            JsonObject pong = event(in);
+            assertEquals("pong", pong.getString("type"), "still connected after an unknown event: " + pong);
+            // A regional variant of the model's language is its language.
+            out.write(("{\"type\": \"transcribe\", \"data\": {\"language\": \"en-GB\"}}\n"
+                    + "{\"type\": \"ping\", \"data\": {\"text\": \"two\"}}\n").getBytes(StandardCharsets.UTF_8));
+            assertEquals("pong", event(in).getString("type"), "en-GB is taken by an English model");
+            out.write("{\"type\": \"transcribe\", \"data\": {\"language\": \"de\"}}\n".getBytes(StandardCharsets.UTF_8));
+            JsonObject error = event(in);
+            assertEquals("error", error.getString("type"), error.encode());
+            String data = error.getJsonObject("data").encode();
+            assertTrue(data.contains("unsupported-language") && data.contains("'de'") && data.contains("en"),
+                    "the error names the language and the model's: " + data);
+        }
+    }
+
+    /** One event: its header line, with the data that follows it ({@code data_length} bytes, ASCII here) merged in. */
+    private static JsonObject event(BufferedReader in) throws Exception {
+        JsonObject header = new JsonObject(in.readLine());
+        int length = header.getInteger("data_length", 0);
+        if (length > 0) {
+            char[] data = new char[length];
+            for (int read = 0; read < length; ) {
+                read += in.read(data, read, length - read);
+            }
+            header.put("data", new JsonObject(new String(data)));
+        }
+        return header;
     }
 }

@@ -23,7 +23,8 @@ import java.util.Map;
  */
 record VoskClientConfig(int sampleRate, boolean words, int maxAlternatives, List<String> phrases, String model) {
 
-    static final int MAX_ALTERNATIVES = 10;
+    /** Most n-best alternatives a client may ask for. */
+    static final int MAX_ALTERNATIVES = 100;
 
     /** A config message that cannot be taken; the message says which key and what it must be. */
     static final class InvalidConfig extends Exception {
@@ -36,9 +37,9 @@ record VoskClientConfig(int sampleRate, boolean words, int maxAlternatives, List
         phrases = List.copyOf(phrases);
     }
 
-    /** The configuration of a client that sends no {@code config}. */
+    /** The configuration of a client that sends no {@code config}: vosk-server's (words on). */
     static VoskClientConfig defaults(int sampleRate) {
-        return new VoskClientConfig(sampleRate, false, 0, List.of(), null);
+        return new VoskClientConfig(sampleRate, true, 0, List.of(), null);
     }
 
     /** This configuration with the keys of one {@code config} object applied; the keys it lacks keep their values. */
@@ -142,7 +143,7 @@ record VoskClientConfig(int sampleRate, boolean words, int maxAlternatives, List
     }
 
     /** A value as an error message shows it: short, printable. */
-    private static String shown(Object value) {
+    static String shown(Object value) {
         String text = value instanceof String s ? '"' + s + '"' : String.valueOf(value);
         text = text.replaceAll("\\p{Cntrl}", "?");
         return text.length() > 40 ? text.substring(0, 40) + "..." : text;

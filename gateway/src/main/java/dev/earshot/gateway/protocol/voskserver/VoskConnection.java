@@ -29,6 +29,9 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.Optional;
+import java.util.Comparator;
 import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
@@ -39,7 +42,9 @@ import static java.util.Objects.requireNonNull;
  *
  * <h2>Protocol, as alphacep/vosk-server's {@code asr_server.py}</h2>
  * <ul>
- * <li>{@code {"config": {"sample_rate", "words", "max_alternatives", "phrase_list"}}}: no reply. A config after the
+ * <li>{@code {"config": {"sample_rate", "words", "max_alternatives", "phrase_list", "model"}}}: no reply
+ * ({@link VoskClientConfig}: numbers may be strings; {@code model} names the pipeline or engine; without a config the
+ * rate is {@code earshot.ingest.vosk.default-sample-rate}, 8000 as in vosk-server). A config after the
  * session opened changes nothing (as in vosk-server).</li>
  * <li>Binary 16-bit mono PCM: exactly one reply per message, sent once its audio is decoded: a final
  * ({@code {"result": [...], "text": "..."}}, or {@code {"alternatives": [...]}} with max_alternatives) when an
@@ -63,14 +68,12 @@ import static java.util.Objects.requireNonNull;
 final class VoskConnection implements SessionListener {
 
     private static final Logger LOG = Logger.getLogger(VoskConnection.class);
-    /** Most n-best alternatives a client may ask for. */
-    static final int MAX_ALTERNATIVES = 100;
     private static final Object RESET = new Object();
     private static final int REASON_MAX = 120;
 
     /** The configured limits of every connection. */
-    record Limits(String pipeline, long maxMessageBytes, Duration idleTimeout, Duration writeStallTimeout,
-                  ConnectionGuard guard) {
+    record Limits(String pipeline, int defaultSampleRate, long maxMessageBytes, Duration idleTimeout,
+                  Duration writeStallTimeout, ConnectionGuard guard) {
     }
 
     /** A client message owed a reply: once {@code end} items are decoded. */
@@ -85,11 +88,8 @@ final class VoskConnection implements SessionListener {
     private final ClientFlow flow;
     private final Runnable hangUp;
 
-    // Client configuration (vosk-server's defaults, except the rate: the engine's usual 16 kHz).
-    private int sampleRate = 16_000;
-    private boolean words = true;
-    private int maxAlternatives;
-    private List<String> phrases = List.of();
+    /** What the client asked for; vosk-server's defaults until its config message. */
+    private VoskClientConfig config;
 
     private Session session;
     /** Frames and resets not yet accepted by the session (its queue was full). */
@@ -116,6 +116,7 @@ final class VoskConnection implements SessionListener {
         this.context = Vertx.currentContext();
         this.hangUp = requireNonNull(hangUp, "hangUp is null");
         this.flow = new ClientFlow(context, socket, socket, limits.writeStallTimeout(), () -> { }, this::onStalled);
+        this.config = VoskClientConfig.defaults(limits.defaultSampleRate());
     }
 
     void start() {
@@ -174,75 +175,26 @@ final class VoskConnection implements SessionListener {
     }
 
     private void onConfig(Object value) {
-        if (!(value instanceof JsonObject config)) {
+        if (!(value instanceof JsonObject message)) {
             fail(1007, "\"config\" must be an object");
             return;
         }
-        int rate = sampleRate;
-        boolean wantWords = words;
-        int alternatives = maxAlternatives;
-        List<String> phraseList = phrases;
-        for (Map.Entry<String, Object> entry : config) {
-            Object v = entry.getValue();
-            switch (entry.getKey()) {
-                case "sample_rate" -> {
-                    if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())
-                            || Math.round(n.doubleValue()) < AudioFormat.MIN_SAMPLE_RATE
-                            || Math.round(n.doubleValue()) > AudioFormat.MAX_SAMPLE_RATE) {
-                        fail(1007, "config.sample_rate must be a number from " + AudioFormat.MIN_SAMPLE_RATE + " to "
-                                + AudioFormat.MAX_SAMPLE_RATE);
-                        return;
-                    }
-                    rate = (int) Math.round(n.doubleValue());
-                }
-                case "words" -> {
-                    if (!(v instanceof Boolean) && !(v instanceof Number)) {
-                        fail(1007, "config.words must be true or false");
-                        return;
-                    }
-                    wantWords = truthy(v);
-                }
-                case "max_alternatives" -> {
-                    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-                            || n.doubleValue() < 0 || n.doubleValue() > MAX_ALTERNATIVES) {
-                        fail(1007, "config.max_alternatives must be an integer from 0 to " + MAX_ALTERNATIVES);
-                        return;
-                    }
-                    alternatives = n.intValue();
-                }
-                case "phrase_list" -> {
-                    if (v == null) {
-                        phraseList = List.of();
-                        break;
-                    }
-                    if (!(v instanceof JsonArray array)) {
-                        fail(1007, "config.phrase_list must be an array of strings");
-                        return;
-                    }
-                    List<String> list = new ArrayList<>(array.size());
-                    for (Object phrase : array) {
-                        if (!(phrase instanceof String s)) {
-                            fail(1007, "config.phrase_list must be an array of strings");
-                            return;
-                        }
-                        list.add(s);
-                    }
-                    phraseList = List.copyOf(list);
-                }
-                default -> {
-                    // vosk-server ignores what it does not know (e.g. "model" of other versions).
-                }
-            }
+        VoskClientConfig next;
+        try {
+            next = config.with(message);
+        } catch (VoskClientConfig.InvalidConfig e) {
+            fail(1007, e.getMessage());
+            return;
         }
         if (session != null) {
             LOG.debugf("vosk connection %s: config after the first audio changes nothing (as in vosk-server)",
                     socket.remoteAddress());
             return;
         }
-        sampleRate = rate;
-        words = wantWords;
-        maxAlternatives = alternatives;
-        phrases = phraseList;
+        if (next.model() != null && choosePipeline(next.model()) == null) {
+            return;
+        }
+        config = next;
     }
 
     private void onBinary(Buffer data) {
@@ -316,20 +268,53 @@ final class VoskConnection implements SessionListener {
         if (session != null) {
             return true;
         }
-        Pipeline pipeline = runtime.pipeline(limits.pipeline()).orElse(null);
-        if (pipeline == null) {
-            fail(1011, "pipeline '" + limits.pipeline() + "' does not exist (earshot.ingest.vosk.pipeline)");
-            return false;
+        Pipeline pipeline;
+        if (config.model() != null) {
+            pipeline = choosePipeline(config.model());
+            if (pipeline == null) {
+                return false;
+            }
+        } else {
+            pipeline = runtime.pipeline(limits.pipeline()).orElse(null);
+            if (pipeline == null) {
+                fail(1011, "pipeline '" + limits.pipeline() + "' does not exist (earshot.ingest.vosk.pipeline)");
+                return false;
+            }
         }
         try {
             session = pipeline.openSession(new SessionRequest("vosk:" + socket.remoteAddress(),
-                    new AudioFormat(sampleRate, 1), Pacing.PACED, Map.of("client", String.valueOf(socket.remoteAddress())),
-                    words, maxAlternatives, phrases, this, context));
+                    new AudioFormat(config.sampleRate(), 1), Pacing.PACED,
+                    Map.of("client", String.valueOf(socket.remoteAddress())), config.words(), config.maxAlternatives(),
+                    config.phrases(), this, context));
             return true;
         } catch (SessionRefusedException e) {
             fail(e.retryable() ? 1013 : 1011, e.getMessage());
             return false;
         }
+    }
+
+    /**
+     * The pipeline a client's {@code model} names: a pipeline of that name, else the configured pipeline if its
+     * engine has that id, else the first pipeline (by name) whose engine has it. Null, with the connection closing
+     * (1007, naming what there is), when nothing matches.
+     */
+    private Pipeline choosePipeline(String model) {
+        Optional<Pipeline> byName = runtime.pipeline(model);
+        if (byName.isPresent()) {
+            return byName.get();
+        }
+        List<Pipeline> all = runtime.pipelines().stream().sorted(Comparator.comparing(Pipeline::name)).toList();
+        Optional<Pipeline> byEngine = runtime.pipeline(limits.pipeline())
+                .filter(p -> p.engine() != null && p.engine().id().equals(model))
+                .or(() -> all.stream().filter(p -> p.engine() != null && p.engine().id().equals(model)).findFirst());
+        if (byEngine.isPresent()) {
+            return byEngine.get();
+        }
+        String engines = all.stream().filter(p -> p.engine() != null).map(p -> p.engine().id()).distinct()
+                .collect(Collectors.joining(", "));
+        fail(1007, "config.model '" + VoskClientConfig.shown(model) + "' is neither a pipeline ("
+                + all.stream().map(Pipeline::name).collect(Collectors.joining(", ")) + ") nor an engine (" + engines + ")");
+        return null;
     }
 
     /** Hands pending frames and resets to the session until its queue is full; then waits for it with the socket paused. */
@@ -417,7 +402,7 @@ final class VoskConnection implements SessionListener {
     private String finalReply() {
         List<TranscriptEvent> events = List.copyOf(finals);
         finals.clear();
-        if (maxAlternatives > 0) {
+        if (config.maxAlternatives() > 0) {
             JsonArray alternatives = new JsonArray();
             int ranks = events.stream().mapToInt(e -> e.alternatives().size()).min().orElse(0);
             if (events.isEmpty() || ranks == 0) {
@@ -428,7 +413,7 @@ final class VoskConnection implements SessionListener {
                     e.words().forEach(w -> result.add(word(w)));
                 }
                 JsonObject only = new JsonObject().put("confidence", events.isEmpty() ? 0.0 : 1.0);
-                if (words && !result.isEmpty()) {
+                if (config.words() && !result.isEmpty()) {
                     only.put("result", result);
                 }
                 alternatives.add(only.put("text", text.toString()));
@@ -444,7 +429,7 @@ final class VoskConnection implements SessionListener {
                         alternative.words().forEach(w -> result.add(word(w)));
                     }
                     JsonObject entry = new JsonObject().put("confidence", confidence);
-                    if (words && !result.isEmpty()) {
+                    if (config.words() && !result.isEmpty()) {
                         entry.put("result", result);
                     }
                     alternatives.add(entry.put("text", text.toString()));
@@ -459,7 +444,7 @@ final class VoskConnection implements SessionListener {
             e.words().forEach(w -> result.add(word(w)));
         }
         JsonObject reply = new JsonObject();
-        if (words && !result.isEmpty()) {
+        if (config.words() && !result.isEmpty()) {
             reply.put("result", result);
         }
         return reply.put("text", text.toString()).encode();

@@ -6,6 +6,7 @@ import dev.earshot.gateway.access.AccessLevel;
 import dev.earshot.gateway.config.EarshotConfig;
 import dev.earshot.gateway.protocol.ConnectionGuard;
 import dev.earshot.gateway.protocol.Listening;
+import dev.earshot.spi.audio.AudioFormat;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -68,6 +69,11 @@ public class VoskEndpoint {
         EarshotConfig.VoskConfig vosk = config.ingest().vosk();
         if (!vosk.enabled()) {
             return;
+        }
+        if (vosk.defaultSampleRate() < AudioFormat.MIN_SAMPLE_RATE || vosk.defaultSampleRate() > AudioFormat.MAX_SAMPLE_RATE) {
+            throw new IllegalArgumentException("earshot.ingest.vosk.default-sample-rate: " + vosk.defaultSampleRate()
+                    + " is not valid; expected a rate from " + AudioFormat.MIN_SAMPLE_RATE + " to "
+                    + AudioFormat.MAX_SAMPLE_RATE + " Hz (vosk-server's default is 8000)");
         }
         // Vert.x's own limits are twice ours, so a message just over ours is read whole and answered with 1009 and a
         // reason (VoskConnection); beyond twice, Vert.x closes the connection itself. Memory stays bounded either way.
@@ -151,8 +157,8 @@ public class VoskEndpoint {
         VoskConnection.Limits current = limits;
         if (current == null) {
             EarshotConfig.VoskConfig vosk = config.ingest().vosk();
-            current = new VoskConnection.Limits(vosk.pipeline(), vosk.maxMessageSize().asLongValue(), vosk.idleTimeout(),
-                    config.ingest().writeStallTimeout(), guard);
+            current = new VoskConnection.Limits(vosk.pipeline(), vosk.defaultSampleRate(),
+                    vosk.maxMessageSize().asLongValue(), vosk.idleTimeout(), config.ingest().writeStallTimeout(), guard);
             limits = current;
         }
         return current;

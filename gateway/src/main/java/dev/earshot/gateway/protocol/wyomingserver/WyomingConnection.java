@@ -9,6 +9,7 @@ import dev.earshot.gateway.pipeline.SessionListener;
 import dev.earshot.gateway.pipeline.SessionRefusedException;
 import dev.earshot.gateway.pipeline.SessionRequest;
 import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.engine.ModelInfo;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.audio.Wav;
 import dev.earshot.spi.source.Pacing;
@@ -16,6 +17,7 @@ import dev.earshot.spi.transcript.TranscriptEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 import org.jboss.logging.Logger;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -205,6 +208,12 @@ final class WyomingConnection implements SessionListener {
                 if (name != null && !(name instanceof String)) {
                     throw new WyomingReader.ProtocolException("bad-data", "transcribe: \"name\" must be a string");
                 }
+                if (lang != null && !speaks((String) lang)) {
+                    throw new WyomingReader.ProtocolException("unsupported-language", "transcribe: the model of pipeline '"
+                            + limits.pipeline() + "' does not speak '" + WyomingReader.printable((String) lang)
+                            + "' (it speaks " + modelLanguages() + "); ask for one of those, or point "
+                            + "earshot.ingest.wyoming.pipeline at a pipeline with a model for that language");
+                }
                 language = (String) lang;
             }
             case "audio-start" -> {
@@ -215,10 +224,24 @@ final class WyomingConnection implements SessionListener {
             }
             case "audio-chunk" -> onChunk(data, event.payload());
             case "audio-stop" -> onStop();
-            default -> throw new WyomingReader.ProtocolException("unknown-event", "unknown event type '"
-                    + WyomingReader.printable(event.type()) + "' (this server handles describe, ping, transcribe, audio-start, "
-                    + "audio-chunk, audio-stop)");
+            // As the reference servers do: events this server has no use for are skipped (their payload was read).
+            default -> LOG.debugf("wyoming connection %s: ignored the event '%s' (this server handles describe, ping,"
+                    + " transcribe, audio-start, audio-chunk, audio-stop)", socket.remoteAddress(),
+                    WyomingReader.printable(event.type()));
         }
+    }
+
+    /** The languages {@code info} lists for the pipeline's model. */
+    private List<String> modelLanguages() {
+        JsonArray asr = info.get().getJsonArray("asr");
+        JsonArray models = asr == null || asr.isEmpty() ? null : asr.getJsonObject(0).getJsonArray("models");
+        JsonArray languages = models == null || models.isEmpty() ? null : models.getJsonObject(0).getJsonArray("languages");
+        return languages == null ? List.of() : languages.stream().map(String::valueOf).toList();
+    }
+
+    /** Whether the model speaks the language (its primary subtag: {@code en-GB} is {@code en}); an empty list: any. */
+    private boolean speaks(String language) {
+        return new ModelInfo("model", "", "", "", "", modelLanguages()).speaks(language);
     }
 
     private void startAudio(JsonObject data) throws WyomingReader.ProtocolException {
@@ -234,7 +257,7 @@ final class WyomingConnection implements SessionListener {
         try {
             session = pipeline.openSession(new SessionRequest("wyoming:" + socket.remoteAddress(), format, Pacing.PACED,
                     Map.of("client", String.valueOf(socket.remoteAddress()), "language", language == null ? "" : language),
-                    true, 0, java.util.List.of(), this, context));
+                    true, 0, List.of(), this, context));
         } catch (SessionRefusedException e) {
             throw new WyomingReader.ProtocolException(e.retryable() ? "busy" : "refused", e.getMessage());
         }

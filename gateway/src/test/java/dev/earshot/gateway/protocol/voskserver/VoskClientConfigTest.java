@@ -28,6 +28,7 @@ class VoskClientConfigTest {
         assertEquals(16000, apply("{\"sample_rate\": \" 16000.0 \"}").sampleRate());
         assertTrue(apply("{\"words\": 1}").words());
         assertFalse(apply("{\"words\": \"false\"}").words());
+        assertTrue(VoskClientConfig.defaults(8000).words(), "vosk-server shows words by default");
     }
 
     @Test
@@ -51,7 +52,7 @@ class VoskClientConfigTest {
         assertTrue(assertThrows(VoskClientConfig.InvalidConfig.class, () -> apply("{\"sample_rate\": 100}"))
                 .getMessage().startsWith("config.sample_rate must be a number from"));
         assertTrue(assertThrows(VoskClientConfig.InvalidConfig.class, () -> apply("{\"max_alternatives\": 2.5}"))
-                .getMessage().startsWith("config.max_alternatives must be an integer from 0 to 10"));
+                .getMessage().startsWith("config.max_alternatives must be an integer from 0 to 100"));
         assertTrue(assertThrows(VoskClientConfig.InvalidConfig.class, () -> apply("{\"words\": \"maybe\"}"))
                 .getMessage().startsWith("config.words must be true or false"));
         assertTrue(assertThrows(VoskClientConfig.InvalidConfig.class, () -> apply("{\"phrase_list\": [\"a\", 1]}"))
