@@ -4,6 +4,7 @@ import dev.earshot.gateway.config.EarshotConfig;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.GatewaySettings;
 import dev.earshot.gateway.pipeline.PipelineSettings;
+import dev.earshot.gateway.speech.SpeechGateMode;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.LoadedPlugin;
 import dev.earshot.gateway.plugin.PluginFolder;
@@ -155,7 +156,8 @@ public class Gateway {
         Path dataDir = config.dataDir().map(home::resolve).orElse(home.resolve("data")).normalize();
         Map<String, PipelineSettings> pipelines = new LinkedHashMap<>();
         config.pipelines().forEach((name, p) -> pipelines.put(name, new PipelineSettings(name, p.enabled(), p.source(),
-                p.engine(), names(p.sinks()), p.hooks().map(Gateway::names).orElse(List.of()), p.frameQueue(), p.maxSessions())));
+                p.engine(), names(p.sinks()), p.hooks().map(Gateway::names).orElse(List.of()), p.frameQueue(), p.maxSessions(),
+                SpeechGateMode.parse("earshot.pipelines." + name + ".speech-gate", p.speechGate()))));
         Map<ComponentKind, Map<String, Map<String, String>>> components = new EnumMap<>(ComponentKind.class);
         components.put(ComponentKind.SOURCE, config.sources());
         components.put(ComponentKind.ENGINE, config.engines());

@@ -3,6 +3,7 @@ package dev.earshot.gateway.api;
 import dev.earshot.gateway.audio.LevelMeter;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;
+import dev.earshot.gateway.pipeline.SessionGate;
 import dev.earshot.gateway.pipeline.SinkChannel;
 import dev.earshot.gateway.plugin.LoadedPlugin;
 import dev.earshot.spi.Redact;
@@ -77,14 +78,15 @@ final class Views {
     @RegisterForReflection
     record SessionView(String id, String pipeline, String origin, String format, String pacing, String startedAt,
                        int queuedFrames, int queueCapacity, long framesReceived, long droppedFrames, long framesDecoded,
-                       Double levelDbfs, Double peakDbfs, Map<String, String> attributes) {
+                       Double levelDbfs, Double peakDbfs, Map<String, String> attributes,
+                       SessionGate.SpeechGateView speechGate) {
         static SessionView of(Session session) {
             var info = session.info();
             LevelMeter level = session.level();
             return new SessionView(session.id(), info.pipeline(), info.origin(), info.format().toString(),
                     session.pacing().name().toLowerCase(), info.startedAt().toString(), session.queuedFrames(),
                     session.queueCapacity(), session.framesReceived(), session.droppedFrames(), session.framesDecoded(),
-                    tenths(level.rmsDbfs()), tenths(level.peakDbfs()), info.attributes());
+                    tenths(level.rmsDbfs()), tenths(level.peakDbfs()), info.attributes(), session.speechGate());
         }
 
         private static Double tenths(double dbfs) {

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.gateway.speech.SpeechGates;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.HostPluginContext;
 import dev.earshot.gateway.plugin.LoadedPlugin;
@@ -48,6 +49,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final Vertx vertx;
     private final MeterRegistry registry;
     private final GatewaySettings settings;
+    private final SpeechGates speechGates;
     private final PluginRegistry plugins;
     private final TranscriptBus bus = new TranscriptBus();
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -70,6 +72,7 @@ public final class GatewayRuntime implements AutoCloseable {
         this.vertx = requireNonNull(vertx, "vertx is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.settings = requireNonNull(settings, "settings is null");
+        this.speechGates = new SpeechGates(this.settings.home());
         this.plugins = requireNonNull(plugins, "plugins is null");
     }
 
@@ -103,6 +106,11 @@ public final class GatewayRuntime implements AutoCloseable {
 
     public Collection<EngineInstance> engines() {
         return engines.values();
+    }
+
+    /** The speech gates of every pipeline's sessions (one shared detector). */
+    SpeechGates speechGates() {
+        return speechGates;
     }
 
     public Collection<SinkChannel> sinks() {
@@ -514,6 +522,7 @@ public final class GatewayRuntime implements AutoCloseable {
             }
         }
         engines.values().forEach(EngineInstance::close);
+        speechGates.close();
         for (LoadedPlugin plugin : startedPlugins) {
             stopPlugin(plugin);
         }

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.gateway.speech.SpeechGate;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.engine.RecognizerOptions;
 import dev.earshot.spi.hook.SessionHook;
@@ -48,6 +49,7 @@ public final class Pipeline {
 
     private final PipelineSettings settings;
     private final GatewayRuntime runtime;
+    private volatile boolean speechGateFailed;
     // Bound when the pipeline's components are resolved and created (at start-up for enabled pipelines, else when it
     // is started); unbound again when a plugin it uses is uninstalled. Changed only while the pipeline is not running.
     private volatile GatewayPlan.PipelinePlan plan;
@@ -158,6 +160,27 @@ public final class Pipeline {
 
     AudioFormat engineFormat() {
         return engine.inputFormat();
+    }
+
+    /**
+     * The speech gate of a session that starts decoding, or null when the pipeline's {@code speech-gate} does not
+     * gate its origin, the engine's format cannot be gated, or the detector cannot be loaded (logged once: the
+     * session is then decoded whole rather than refused). On the session's decoding task.
+     */
+    SpeechGate openSpeechGate(Session session) {
+        if (!settings.speechGate().gates(session.info().origin())) {
+            return null;
+        }
+        try {
+            return runtime.speechGates().open(engineFormat(), session.id());
+        } catch (IllegalStateException e) {
+            if (!speechGateFailed) {
+                speechGateFailed = true;
+                LOG.log(System.Logger.Level.WARNING, "pipeline '" + name() + "': sessions are decoded whole: "
+                        + e.getMessage());
+            }
+            return null;
+        }
     }
 
     public double realtimeFactor() {

@@ -23,6 +23,9 @@ final class PipelineMetrics {
     final Counter sessionsFailed;
     private final LongAdder decodeNanos = new LongAdder();
     private final LongAdder audioNanos = new LongAdder();
+    private final LongAdder gateDetectorNanos = new LongAdder();
+    private final LongAdder gatedFrames = new LongAdder();
+    private final LongAdder gatedAudioNanos = new LongAdder();
 
     PipelineMetrics(MeterRegistry registry, Pipeline pipeline) {
         Tags tags = Tags.of("pipeline", pipeline.name());
@@ -43,6 +46,13 @@ final class PipelineMetrics {
                 .description("CPU-side time spent in the recognizer").tags(tags).register(registry);
         FunctionCounter.builder("earshot.audio.decoded.seconds", audioNanos, a -> a.sum() / 1e9)
                 .description("Seconds of audio fed to the recognizer").tags(tags).register(registry);
+        FunctionCounter.builder("earshot.speech.gate.detector.seconds", gateDetectorNanos, a -> a.sum() / 1e9)
+                .description("Time the speech gate's detector spent judging audio").tags(tags).register(registry);
+        FunctionCounter.builder("earshot.speech.gate.frames.gated", gatedFrames, LongAdder::sum)
+                .description("Audio frames the speech gate kept from the recognizer (no speech)").tags(tags).register(registry);
+        FunctionCounter.builder("earshot.speech.gate.saved.audio.seconds", gatedAudioNanos, a -> a.sum() / 1e9)
+                .description("Seconds of audio the speech gate kept from the recognizer: decoding saved").tags(tags)
+                .register(registry);
         gauge(registry, "earshot.decode.realtime.factor",
                 "Decoding time divided by audio time since start (below 1 keeps up with real time)", tags, this,
                 PipelineMetrics::realtimeFactor);
@@ -51,6 +61,13 @@ final class PipelineMetrics {
     void decoded(long decodeTimeNanos, long audioTimeNanos) {
         decodeNanos.add(decodeTimeNanos);
         audioNanos.add(audioTimeNanos);
+    }
+
+    /** What a session's speech gate did since the last report: detector time, frames and audio kept back. */
+    void gated(long detectorNanos, long frames, long audioNanos) {
+        gateDetectorNanos.add(detectorNanos);
+        gatedFrames.add(frames);
+        gatedAudioNanos.add(audioNanos);
     }
 
     double realtimeFactor() {

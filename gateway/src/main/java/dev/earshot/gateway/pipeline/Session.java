@@ -73,6 +73,7 @@ public final class Session implements AudioSession {
     private boolean released;
     private Recognizer recognizer;
     private AudioConverter converter;
+    private volatile SessionGate gate = SessionGate.NONE;
     private long audioNanos;
     private volatile long framesDecoded;
     /** Frames the queue accepted from the producer (whether or not dropped later as the oldest). */
@@ -130,6 +131,11 @@ public final class Session implements AudioSession {
 
     public long framesDecoded() {
         return framesDecoded;
+    }
+
+    /** The session's speech gate for the API: speech now, seconds kept from the recognizer; null when not gated. */
+    public SessionGate.SpeechGateView speechGate() {
+        return gate.view();
     }
 
     /** Level of the last frame taken for decoding: peak and RMS dBFS, NaN before the first frame. */
@@ -316,6 +322,7 @@ public final class Session implements AudioSession {
                 return;
             }
             converter = AudioConverter.create(info.format(), pipeline.engineFormat());
+            gate = SessionGate.of(pipeline.openSpeechGate(this));
             recognizer = pipeline.engine().createRecognizer(this, options, this::onHypothesis);
         }
         for (int i = 0; i < FRAMES_PER_RUN && !abortRequested; i++) {
@@ -333,15 +340,17 @@ public final class Session implements AudioSession {
             } else {
                 itemsTaken++;
                 level.measure(frame);
-                decode(converter.convert(frame));
+                gate.decode(converter.convert(frame), this::decode);
             }
         }
+        gate.report(pipeline.metrics());
         reportProgress();
         if (abortRequested) {
             release(abortReason);
         } else if (endRequested && queue.isEmpty()) {
-            decode(converter.flush(framesDecoded, Instant.now()));
+            gate.decode(converter.flush(framesDecoded, Instant.now()), this::decode);
             recognizer.flush();
+            gate.report(pipeline.metrics());
             release("ended");
         }
     }
@@ -366,7 +375,8 @@ public final class Session implements AudioSession {
         framesDecoded++;
     }
 
-    private void onHypothesis(Hypothesis hypothesis) {
+    private void onHypothesis(Hypothesis decoded) {
+        Hypothesis hypothesis = gate.restamp(decoded);
         synchronized (emitLock) {
             if (released || abortRequested) {
                 return;
@@ -387,7 +397,7 @@ public final class Session implements AudioSession {
             TranscriptEvent event = new TranscriptEvent(id() + "-" + sequence,
                     hypothesis.isFinal() ? TranscriptEvent.Type.FINAL : TranscriptEvent.Type.PARTIAL,
                     pipeline.name(), id(), sequence, text, hypothesis.words(), hypothesis.alternatives(),
-                    audioNanos / 1e9, Instant.now());
+                    gate.streamSeconds(audioNanos / 1e9), Instant.now());
             pipeline.publish(event);
             dispatch(() -> listener.onTranscript(event));
         }

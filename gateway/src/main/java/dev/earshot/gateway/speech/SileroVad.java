@@ -41,7 +41,8 @@ public final class SileroVad implements AutoCloseable {
     public static SileroVad load(Path model) {
         if (!Files.isRegularFile(model)) {
             throw new IllegalStateException("the speech gate's model " + model + " does not exist; the build puts it"
-                    + " in model/silero-vad/ of the distribution (or set earshot.runtime.speech-gate-model)");
+                    + " in model/silero-vad/ of the distribution (or turn the gate off:"
+                    + " earshot.pipelines.<name>.speech-gate=off)");
         }
         try {
             OrtEnvironment environment = OrtEnvironment.getEnvironment();

@@ -1,0 +1,47 @@
+package dev.earshot.gateway.speech;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * When a pipeline's sessions are gated ({@code earshot.pipelines.<name>.speech-gate}).
+ *
+ * <ul>
+ *   <li>{@code auto} (default): live audio is gated, that is sessions from microphones, WHIP, exec sources and
+ *       vosk-server and Wyoming clients; files and uploads are decoded whole.</li>
+ *   <li>{@code on}: every session is gated.</li>
+ *   <li>{@code off}: nothing is gated.</li>
+ * </ul>
+ */
+public enum SpeechGateMode {
+    AUTO, ON, OFF;
+
+    /** Origins ({@code <kind>:<detail>}) of live audio, gated under {@code auto}. */
+    static final Set<String> LIVE_ORIGINS = Set.of("microphone", "whip", "exec", "vosk", "wyoming");
+
+    /** Reads a setting; the message names the key and the values it takes. */
+    public static SpeechGateMode parse(String key, String value) {
+        try {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": '" + value + "' is not valid; expected auto, on or off");
+        }
+    }
+
+    /** Whether a session of this origin is gated. */
+    public boolean gates(String origin) {
+        return switch (this) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> {
+                int colon = origin.indexOf(':');
+                yield LIVE_ORIGINS.contains(colon < 0 ? origin : origin.substring(0, colon));
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
