@@ -1,5 +1,6 @@
 package dev.earshot.plugins.mqtt;
 
+import dev.earshot.spi.Redact;
 import dev.earshot.spi.sink.DeliveryException;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.transcript.TranscriptEvent;
@@ -52,7 +53,7 @@ final class MqttSink implements TranscriptSink {
 
         /** {@code url} is the broker address as messages show it ({@link dev.earshot.spi.Redact#url}). */
         Options {
-            url = dev.earshot.spi.Redact.url(url);
+            url = Redact.url(url);
         }
 
         /** Never shows the password. */
