@@ -1,9 +1,13 @@
 package dev.earshot.bench;
 
+import com.sun.management.OperatingSystemMXBean;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,7 +18,7 @@ final class Machine {
     }
 
     static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** Resident set size in MiB, from /proc/self/status. */
@@ -50,7 +54,7 @@ final class Machine {
 
     static Map<String, Object> facts() {
         Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("date", java.time.LocalDate.now().toString());
+        facts.put("date", LocalDate.now().toString());
         facts.put("cores", Runtime.getRuntime().availableProcessors());
         facts.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         facts.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
@@ -60,7 +64,7 @@ final class Machine {
 
     static double median(double[] values) {
         double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
@@ -69,8 +73,8 @@ final class Machine {
         if (count == 0) {
             return Double.NaN;
         }
-        long[] sorted = java.util.Arrays.copyOf(values, count);
-        java.util.Arrays.sort(sorted);
+        long[] sorted = Arrays.copyOf(values, count);
+        Arrays.sort(sorted);
         return sorted[Math.min(count - 1, (int) Math.ceil(p / 100.0 * count) - 1)];
     }
 }

@@ -2,7 +2,9 @@ package dev.earshot.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.earshot.spi.audio.AudioFormat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -49,10 +51,10 @@ final class WebSocketCapacity {
                     + " -DskipTests -DskipITs)");
         }
         this.app = app;
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
         for (Speech clip : clips) {
             all.write(clip.pcm());
-            all.write(new byte[dev.earshot.spi.audio.AudioFormat.SPEECH_16K.bytesPerSecond()]); // a pause between speakers: Vosk ends the utterance there
+            all.write(new byte[AudioFormat.SPEECH_16K.bytesPerSecond()]); // a pause between speakers: Vosk ends the utterance there
         }
         this.speech = all.toByteArray();
     }

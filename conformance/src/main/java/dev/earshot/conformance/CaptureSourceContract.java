@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -98,7 +99,7 @@ public abstract class CaptureSourceContract {
         RecordingSourceContext context = new RecordingSourceContext(queueCapacity());
         AtomicReference<CaptureSource> self = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
         context.onFirstFrame(session -> {
             try {
                 self.get().close();

@@ -7,6 +7,7 @@ import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.source.SourceContext;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -90,7 +91,7 @@ public final class RecordingSourceContext implements SourceContext {
         private final Pacing pacing;
         private final ArrayDeque<AudioFrame> queue = new ArrayDeque<>();
         private final CompletableFuture<String> closed = new CompletableFuture<>();
-        private final List<Runnable> drainWaiters = new java.util.ArrayList<>();
+        private final List<Runnable> drainWaiters = new ArrayList<>();
         private long accepted;
         private long refused;
         private long dropped;

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -109,7 +110,7 @@ public abstract class SpeechEngineContract {
     @Test
     void recognizerReportsAFinalForSpeech() throws Exception {
         List<AudioFrame> frames = frames();
-        List<Hypothesis> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Hypothesis> heard = new CopyOnWriteArrayList<>();
         Watchdog.run(stepLimit(), "decode speech", () -> {
             try (Recognizer recognizer = engine.createRecognizer(options(engine.inputFormat(), "final"), heard::add)) {
                 for (AudioFrame frame : frames) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.text.MessageFormat;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,7 +73,7 @@ public final class TestPluginContext implements PluginContext {
 
     /** This context, also offering {@code service} as a host service of type {@code type}. */
     public <T> TestPluginContext withService(Class<T> type, T service) {
-        Map<Class<?>, Object> more = new java.util.HashMap<>(services);
+        Map<Class<?>, Object> more = new HashMap<>(services);
         more.put(type, service);
         String section = config.prefix().substring("earshot.".length(), config.prefix().lastIndexOf('.' + instanceName));
         return new TestPluginContext(section, instanceName, config.asMap(), home, more);

@@ -25,6 +25,7 @@ import org.jboss.logging.Logger;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,7 +118,7 @@ public class Gateway {
         shuttingDown = true;
     }
 
-    java.time.Duration drainTimeout() {
+    Duration drainTimeout() {
         return config.runtime().drainTimeout();
     }
 
@@ -143,7 +144,7 @@ public class Gateway {
                 checks.trustedSigner().map(file -> PluginPolicy.signer(settings.home().resolve(file))));
     }
 
-    static java.nio.file.Path pluginDir(EarshotConfig config, GatewaySettings settings) {
+    static Path pluginDir(EarshotConfig config, GatewaySettings settings) {
         return config.pluginDir().map(settings.home()::resolve).orElse(settings.dataDir().resolve("installed-plugins")).normalize();
     }
 

@@ -1,10 +1,12 @@
 package dev.earshot.spi;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 
@@ -19,7 +21,7 @@ final class Manifests {
     static Optional<String> pluginVersion(Class<?> type) {
         try (var in = type.getResourceAsStream(METADATA)) {
             if (in != null) {
-                java.util.Properties properties = new java.util.Properties();
+                Properties properties = new Properties();
                 properties.load(in);
                 String version = properties.getProperty("version", "").trim();
                 if (!version.isEmpty() && !version.startsWith("${")) {
@@ -51,7 +53,7 @@ final class Manifests {
                 return manifest == null ? Optional.empty()
                         : Optional.ofNullable(manifest.getMainAttributes().getValue(Attributes.Name.IMPLEMENTATION_VERSION));
             }
-        } catch (IOException | java.net.URISyntaxException | SecurityException | IllegalArgumentException e) {
+        } catch (IOException | URISyntaxException | SecurityException | IllegalArgumentException e) {
             return Optional.empty();
         }
     }

@@ -2,6 +2,7 @@ package dev.earshot.gateway.access;
 
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -150,7 +151,7 @@ public final class AccessPolicy {
             String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
             return (scheme.equals("http") || scheme.equals("https"))
                     && uri.getRawAuthority().equalsIgnoreCase(host.trim());
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             return false;
         }
     }

@@ -2,6 +2,8 @@ package dev.earshot.gateway.access;
 
 import io.vertx.core.http.HttpServerRequest;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -41,7 +43,7 @@ public record AccessRequest(String method, String rawPath, String remoteAddress,
         for (String pair : query.split("&")) {
             if (pair.startsWith(QUERY_TOKEN + "=")) {
                 try {
-                    return java.net.URLDecoder.decode(pair.substring(QUERY_TOKEN.length() + 1), java.nio.charset.StandardCharsets.UTF_8);
+                    return URLDecoder.decode(pair.substring(QUERY_TOKEN.length() + 1), StandardCharsets.UTF_8);
                 } catch (IllegalArgumentException e) {
                     return null;
                 }

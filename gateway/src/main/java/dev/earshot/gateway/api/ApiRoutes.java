@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -15,7 +16,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import java.util.Arrays;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Routes served straight on the Vert.x router (behind the access guard, {@code dev.earshot.gateway.access}): the
@@ -122,7 +125,7 @@ public class ApiRoutes {
 
                 @Override
                 public void heartbeat() {
-                    ws.writePing(io.vertx.core.buffer.Buffer.buffer("earshot"));
+                    ws.writePing(Buffer.buffer("earshot"));
                 }
 
                 @Override
@@ -149,7 +152,7 @@ public class ApiRoutes {
         }
         String pipelineParam = ctx.request().getParam("pipeline");
         Set<String> pipelines = pipelineParam == null || pipelineParam.isBlank() ? Set.of()
-                : Set.copyOf(java.util.Arrays.asList(pipelineParam.split("\\s*,\\s*")));
+                : Set.copyOf(Arrays.asList(pipelineParam.split("\\s*,\\s*")));
         for (String name : pipelines) {
             if (runtime.pipeline(name).isEmpty()) {
                 ctx.response().setStatusCode(404).putHeader("Content-Type", "application/json")
@@ -170,7 +173,7 @@ public class ApiRoutes {
     private Runnable subscribe(Context context, EventStreamClient client) {
         AutoCloseable subscription = gateway.runtime().bus().subscribe(event -> context.runOnContext(v -> client.send(event)));
         long heartbeat = context.owner().setPeriodic(HEARTBEAT_MS, id -> client.heartbeat());
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean done = new AtomicBoolean();
         Runnable cleanup = () -> {
             if (done.compareAndSet(false, true)) {
                 client.closed();

@@ -1,6 +1,7 @@
 package dev.earshot.gateway.api;
 
 import dev.earshot.gateway.audio.LevelMeter;
+import dev.earshot.gateway.pipeline.EngineInstance;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;
 import dev.earshot.gateway.pipeline.SessionGate;
@@ -65,7 +66,7 @@ final class Views {
         }
     }
 
-    static EngineView engineView(dev.earshot.gateway.pipeline.EngineInstance engine) {
+    static EngineView engineView(EngineInstance engine) {
         var health = engine.health();
         return new EngineView(engine.id(), engine.spec().type(), engine.inputFormat().toString(), engine.openRecognizers(),
                 health.status().name().toLowerCase(), health.detail().isEmpty() ? null : Redact.urlsIn(health.detail()));

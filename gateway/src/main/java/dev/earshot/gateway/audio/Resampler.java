@@ -1,5 +1,7 @@
 package dev.earshot.gateway.audio;
 
+import java.util.Arrays;
+
 /**
  * Streaming polyphase resampler over one or more planar channels of float samples, writing rounded, clipped 16-bit
  * interleaved output. Not thread-safe; one per session.
@@ -99,7 +101,7 @@ final class Resampler {
     int finish() {
         int at = beginAppend(half);
         for (int c = 0; c < channels; c++) {
-            java.util.Arrays.fill(history[c], at, at + half, 0f);
+            Arrays.fill(history[c], at, at + half, 0f);
         }
         length += half;
         long total = (2 * received * up + filter.down) / (2L * filter.down);
@@ -181,7 +183,7 @@ final class Resampler {
 
     private void grow(int newCapacity) {
         for (int c = 0; c < channels; c++) {
-            history[c] = java.util.Arrays.copyOf(history[c], newCapacity);
+            history[c] = Arrays.copyOf(history[c], newCapacity);
         }
         capacity = newCapacity;
     }

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.List;
 
 import static java.util.Objects.requireNonNull;
 
@@ -68,8 +70,8 @@ final class PluginClassLoader extends URLClassLoader {
         return Collections.enumeration(concat(findResources(name), getParent().getResources(name)));
     }
 
-    private static java.util.List<URL> concat(Enumeration<URL> first, Enumeration<URL> second) {
-        java.util.List<URL> all = new java.util.ArrayList<>(Collections.list(first));
+    private static List<URL> concat(Enumeration<URL> first, Enumeration<URL> second) {
+        List<URL> all = new ArrayList<>(Collections.list(first));
         all.addAll(Collections.list(second));
         return all;
     }

@@ -4,6 +4,7 @@ import dev.onvoid.webrtc.RTCStats;
 import dev.onvoid.webrtc.RTCStatsReport;
 import dev.onvoid.webrtc.RTCStatsType;
 
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -61,7 +62,7 @@ public record ReceiveStats(long packetsReceived, long packetsLost, double jitter
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "%d packets, %d lost, jitter %.1f ms; %.2f s played, %.2f s concealed,"
+        return String.format(Locale.ROOT, "%d packets, %d lost, jitter %.1f ms; %.2f s played, %.2f s concealed,"
                         + " %.2f s inserted, %.2f s removed", packetsReceived, packetsLost, jitterSeconds * 1000,
                 (double) samplesReceived / SAMPLE_RATE, concealedSeconds(), insertedSeconds(), removedSeconds());
     }

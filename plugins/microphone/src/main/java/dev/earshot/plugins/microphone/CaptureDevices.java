@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import javax.sound.sampled.LineUnavailableException;
 
 import static java.util.Objects.requireNonNull;
 
@@ -94,7 +95,7 @@ final class CaptureDevices {
         }
         try {
             return (TargetDataLine) AudioSystem.getLine(wanted);
-        } catch (IllegalArgumentException | javax.sound.sampled.LineUnavailableException e) {
+        } catch (IllegalArgumentException | LineUnavailableException e) {
             throw new PluginException(key + " is not set and no capture device takes " + describe(format)
                     + "; available: " + describe(devices) + "; set " + key + " or another sample-rate/channels", e);
         }
@@ -110,7 +111,7 @@ final class CaptureDevices {
         }
         try {
             return (TargetDataLine) mixer.getLine(wanted);
-        } catch (IllegalArgumentException | javax.sound.sampled.LineUnavailableException e) {
+        } catch (IllegalArgumentException | LineUnavailableException e) {
             throw new PluginException(key + ": capture device " + device + " has no line for " + describe(format)
                     + ": " + e.getMessage(), e);
         }

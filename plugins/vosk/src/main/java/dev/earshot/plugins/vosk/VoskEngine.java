@@ -9,6 +9,7 @@ import dev.earshot.spi.engine.RecognitionListener;
 import dev.earshot.spi.engine.RecognizerOptions;
 import dev.earshot.spi.engine.SpeechEngine;
 import org.vosk.Model;
+import org.vosk.Recognizer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -188,9 +189,9 @@ public final class VoskEngine implements SpeechEngine {
             }
             String grammar = VoskJson.grammar(options.phrases());
             float rate = inputFormat.sampleRate();
-            org.vosk.Recognizer recognizer = grammar == null
-                    ? new org.vosk.Recognizer(model, rate)
-                    : new org.vosk.Recognizer(model, rate, grammar);
+            Recognizer recognizer = grammar == null
+                    ? new Recognizer(model, rate)
+                    : new Recognizer(model, rate, grammar);
             if (recognizer.getPointer() == null) {
                 throw new IOException("Vosk could not create a recognizer for the phrases " + grammar
                         + " (see its log on standard error)");

@@ -1,5 +1,6 @@
 package dev.earshot.plugins.wyoming;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
@@ -28,7 +29,7 @@ interface Link extends AutoCloseable {
 
     /** Opens links of one kind; called from the recognizer's own worker thread. */
     interface Opener {
-        Link open() throws java.io.IOException;
+        Link open() throws IOException;
 
         /** What the links lead to, for messages: {@code "command 'python3 stt.py'"}, {@code "127.0.0.1:10300"}. */
         String target();

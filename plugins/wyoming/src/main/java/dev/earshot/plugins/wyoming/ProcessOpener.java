@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
 
@@ -90,7 +92,7 @@ final class ProcessOpener implements Link.Opener {
 
         @Override
         public void awaitEnd(long millis) throws InterruptedException {
-            process.waitFor(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            process.waitFor(millis, TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -112,7 +114,7 @@ final class ProcessOpener implements Link.Opener {
     }
 
     /** The command as a user wrote it, resolved: a relative program path against the gateway's home. */
-    static List<String> command(String program, String args, java.util.function.Function<String, Path> resolve) {
+    static List<String> command(String program, String args, Function<String, Path> resolve) {
         List<String> command = new ArrayList<>();
         command.add(program.contains(File.separator) ? resolve.apply(program).toString() : program);
         if (args != null && !args.isBlank()) {

@@ -1,0 +1,232 @@
+package dev.earshot.bench;
+
+import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.pipeline.Pipeline;
+import dev.earshot.gateway.pipeline.Session;
+import dev.earshot.gateway.pipeline.SessionRequest;
+import dev.earshot.plugins.vosk.VoskPlugin;
+import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.audio.AudioFrame;
+import dev.earshot.spi.source.Pacing;
+import io.vertx.core.Vertx;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * How much the gateway holds: memory per session ({@code memory}), concurrent sessions with a null engine
+ * ({@code capacity}), with Vosk ({@code capacity-vosk}) and through the vosk-server endpoint of the packaged gateway
+ * ({@code capacity-ws}).
+ */
+final class CapacityBench {
+
+    private final Bench bench;
+
+    CapacityBench(Bench bench) {
+        this.bench = bench;
+    }
+
+    // ---- memory -------------------------------------------------------------------------------------------------
+
+    void memory() throws Exception {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("rssIdleMiB", Bench.round(Machine.rssMiB()));
+        figures.put("heapIdleMiB", Bench.round(Machine.heapAfterGcMiB()));
+        Vertx vertx = Vertx.vertx();
+        GatewayRuntime vosk = bench.runtime(vertx, new VoskPlugin(), "vosk", List.of(), 50, 16, Bench.tempData());
+        figures.put("rssModelLoadedMiB", Bench.round(Machine.rssMiB()));
+        figures.put("heapModelLoadedMiB", Bench.round(Machine.heapAfterGcMiB()));
+        vosk.stop();
+        int sessions = bench.option("memory-sessions", 1000);
+        BenchPlugin probe = new BenchPlugin();
+        GatewayRuntime runtime = bench.runtime(vertx, probe, "null", List.of(), 50, sessions, Bench.tempData());
+        try {
+            Pipeline pipeline = runtime.pipeline("bench").orElseThrow();
+            double heapBefore = Machine.heapAfterGcMiB();
+            double rssBefore = Machine.rssMiB();
+            List<Session> open = new ArrayList<>();
+            for (int i = 0; i < sessions; i++) {
+                Session session = pipeline.openSession(SessionRequest.of("bench:memory", AudioFormat.SPEECH_16K, Pacing.LIVE));
+                session.offer(AudioFrame.copyOf(AudioFormat.SPEECH_16K, new byte[Speech.FRAME_BYTES], 0, Speech.FRAME_BYTES, 0, Instant.now()));
+                open.add(session);
+            }
+            Thread.sleep(500);
+            double heapAfter = Machine.heapAfterGcMiB();
+            figures.put("sessionsOpened", sessions);
+            figures.put("heapPerSessionKiB", Bench.round((heapAfter - heapBefore) * 1024 / sessions));
+            figures.put("rssPerSessionKiB", Bench.round((Machine.rssMiB() - rssBefore) * 1024 / sessions));
+            open.forEach(Session::close);
+            for (Session session : open) {
+                session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+            figures.put("heapAfterCloseMiB", Bench.round(Machine.heapAfterGcMiB()));
+            figures.put("heapBeforeSessionsMiB", Bench.round(heapBefore));
+        } finally {
+            runtime.stop();
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        bench.results.put("memory", figures);
+        Bench.table("memory (per session: host only, null engine)", figures);
+    }
+
+    // ---- capacity -----------------------------------------------------------------------------------------------
+
+    /** Concurrent real-time sessions with an engine that decodes nothing: the gateway's own ceiling. */
+    void capacity() throws Exception {
+        int sessions = bench.option("sessions", 2000);
+        int seconds = bench.option("seconds", 10);
+        BenchPlugin probe = new BenchPlugin();
+        Vertx vertx = Vertx.vertx();
+        GatewayRuntime runtime = bench.runtime(vertx, probe, "null", List.of(), 50, sessions, Bench.tempData());
+        Map<String, Object> figures = new LinkedHashMap<>();
+        try {
+            Pipeline pipeline = runtime.pipeline("bench").orElseThrow();
+            List<Session> open = new ArrayList<>();
+            for (int i = 0; i < sessions; i++) {
+                open.add(pipeline.openSession(SessionRequest.of("bench:capacity", AudioFormat.SPEECH_16K, Pacing.LIVE)));
+            }
+            byte[] silence = new byte[Speech.FRAME_BYTES];
+            long cpu = Machine.processCpuNanos();
+            long start = System.nanoTime();
+            int ticks = seconds * 10;
+            long lateTicks = 0;
+            long maxTickMs = 0;
+            for (int tick = 0; tick < ticks; tick++) {
+                long due = start + TimeUnit.MILLISECONDS.toNanos(100L * tick);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                } else {
+                    lateTicks++;
+                }
+                long tickStart = System.nanoTime();
+                for (Session session : open) {
+                    probe.recordOffer(session.id(), tick);
+                    session.offer(AudioFrame.copyOf(AudioFormat.SPEECH_16K, silence, 0, silence.length, tick, Instant.now()));
+                }
+                maxTickMs = Math.max(maxTickMs, (System.nanoTime() - tickStart) / 1_000_000);
+            }
+            Thread.sleep(500);
+            double cpuSeconds = (Machine.processCpuNanos() - cpu) / 1e9;
+            long dropped = open.stream().mapToLong(Session::droppedFrames).sum();
+            int count = Math.min(probe.handOffs.get(), probe.handOffNanos.length);
+            figures.put("sessions", sessions);
+            figures.put("seconds", seconds);
+            figures.put("framesOffered", (long) sessions * ticks);
+            figures.put("framesDecoded", probe.nullFrames.get());
+            figures.put("framesDropped", dropped);
+            figures.put("handOffP50Ms", Bench.round(Machine.percentile(probe.handOffNanos, count, 50) / 1e6));
+            figures.put("handOffP99Ms", Bench.round(Machine.percentile(probe.handOffNanos, count, 99) / 1e6));
+            figures.put("handOffMaxMs", Bench.round(Machine.percentile(probe.handOffNanos, count, 100) / 1e6));
+            figures.put("slowestTickMs", maxTickMs);
+            figures.put("lateTicks", lateTicks);
+            figures.put("cpuCoresUsed", Bench.round(cpuSeconds / (seconds + 0.5)));
+            open.forEach(Session::close);
+        } finally {
+            runtime.stop();
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        bench.results.put("capacity", figures);
+        Bench.table("capacity (null engine, 100 ms frames at real time)", figures);
+    }
+
+    /**
+     * Real-time Vosk sessions (live, LibriVox bench.clips looped) in growing numbers: a step keeps up when no frame was
+     * dropped and the queues stayed shallow.
+     */
+    void capacityVosk() throws Exception {
+        int seconds = bench.option("seconds", 20);
+        Vertx vertx = Vertx.vertx();
+        GatewayRuntime runtime = bench.runtime(vertx, new VoskPlugin(), "vosk", List.of(), 50, 64, Bench.tempData());
+        List<Map<String, Object>> steps = new ArrayList<>();
+        int keptUp = 0;
+        try {
+            Pipeline pipeline = runtime.pipeline("bench").orElseThrow();
+            for (int sessions : new int[]{1, 2, 4, 6, 8, 10, 12, 16}) {
+                AtomicInteger maxQueued = new AtomicInteger();
+                AtomicLong dropped = new AtomicLong();
+                long cpu = Machine.processCpuNanos();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+                List<Thread> feeders = new ArrayList<>();
+                for (int s = 0; s < sessions; s++) {
+                    int index = s;
+                    Thread feeder = new Thread(() -> {
+                        try {
+                            for (int n = 0; System.nanoTime() < deadline; n++) {
+                                Speech clip = bench.clips.get((index + n) % bench.clips.size());
+                                Session session = pipeline.openSession(SessionRequest.of("bench:rt", AudioFormat.SPEECH_16K, Pacing.LIVE));
+                                long start = System.nanoTime();
+                                long sequence = 0;
+                                for (int offset = 0; offset < clip.pcm().length && System.nanoTime() < deadline;
+                                     offset += Speech.FRAME_BYTES, sequence++) {
+                                    long wait = start + TimeUnit.MILLISECONDS.toNanos(100 * (sequence + 1)) - System.nanoTime();
+                                    if (wait > 0) {
+                                        TimeUnit.NANOSECONDS.sleep(wait);
+                                    }
+                                    int length = Math.min(Speech.FRAME_BYTES, clip.pcm().length - offset);
+                                    session.offer(AudioFrame.copyOf(AudioFormat.SPEECH_16K, clip.pcm(), offset, length, sequence, Instant.now()));
+                                    maxQueued.accumulateAndGet(session.queuedFrames(), Math::max);
+                                }
+                                session.end();
+                                session.closed().toCompletableFuture().get(120, TimeUnit.SECONDS);
+                                dropped.addAndGet(session.droppedFrames());
+                            }
+                        } catch (Exception e) {
+                            System.err.println("feeder " + index + ": " + e);
+                        }
+                    }, "rt-feeder-" + s);
+                    feeder.start();
+                    feeders.add(feeder);
+                }
+                for (Thread feeder : feeders) {
+                    feeder.join();
+                }
+                double coresUsed = (Machine.processCpuNanos() - cpu) / 1e9 / seconds;
+                boolean ok = dropped.get() == 0 && maxQueued.get() <= 10;
+                Map<String, Object> step = new LinkedHashMap<>();
+                step.put("sessions", sessions);
+                step.put("framesDropped", dropped.get());
+                step.put("maxQueuedFrames", maxQueued.get());
+                step.put("cpuCoresUsed", Bench.round(coresUsed));
+                step.put("keptUp", ok);
+                steps.add(step);
+                System.out.println("capacity-vosk step: " + step);
+                if (!ok) {
+                    break;
+                }
+                keptUp = sessions;
+            }
+        } finally {
+            runtime.stop();
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("realTimeSessionsKeptUp", keptUp);
+        figures.put("cores", Runtime.getRuntime().availableProcessors());
+        figures.put("sessionsPerCore", Bench.round((double) keptUp / Runtime.getRuntime().availableProcessors()));
+        figures.put("steps", steps);
+        bench.results.put("capacityVosk", figures);
+        Bench.table("capacity with Vosk (real-time live sessions that keep up)", figures);
+    }
+
+    // ---- capacity through the vosk-server WebSocket endpoint ----------------------------------------------------
+
+    void capacityWebSocket() throws Exception {
+        List<Integer> steps = Arrays.stream(bench.options.getOrDefault("ws-sessions", "1,2,4,6,8").split(","))
+                .map(String::trim).map(Integer::parseInt).toList();
+        Path app = Path.of(bench.options.getOrDefault("app", "gateway/target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
+        List<Map<String, Object>> figures = new WebSocketCapacity(app, bench.clips).run(steps, bench.option("seconds", 60));
+        bench.results.put("capacityWebSocket", figures);
+        for (Map<String, Object> step : figures) {
+            Bench.table("capacity through the vosk-server WebSocket endpoint (packaged gateway, real-time clients)", step);
+        }
+    }
+}
