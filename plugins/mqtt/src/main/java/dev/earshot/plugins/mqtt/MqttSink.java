@@ -1,5 +1,6 @@
 package dev.earshot.plugins.mqtt;
 
+import dev.earshot.json.TranscriptJson;
 import dev.earshot.spi.sink.DeliveryException;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.transcript.TranscriptEvent;
@@ -163,7 +164,7 @@ final class MqttSink implements TranscriptSink {
             context.runOnContext(v -> announce(event.pipeline()));
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Buffer payload = Buffer.buffer(event.toJson());
+        Buffer payload = Buffer.buffer(TranscriptJson.toJson(event));
         context.runOnContext(v -> publish(topic, payload, qos, false, done));
         try {
             done.get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);

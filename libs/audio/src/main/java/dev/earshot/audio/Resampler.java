@@ -1,4 +1,4 @@
-package dev.earshot.gateway.audio;
+package dev.earshot.audio;
 
 /**
  * Streaming polyphase resampler over one or more planar channels of float samples, writing rounded, clipped 16-bit
