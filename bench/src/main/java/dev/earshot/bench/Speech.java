@@ -1,7 +1,7 @@
 package dev.earshot.bench;
 
 import dev.earshot.spi.audio.AudioFormat;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The module rules of docs/ARCHITECTURE.md that a compiler does not enforce, read from the source tree: plugins are
- * found, never imported; everything under {@code plugins/} is a plugin; the pipeline core imports no Quarkus.
+ * found, never imported; everything under {@code plugins/} is a plugin; the pipeline core imports no Quarkus; the SPI
+ * holds contracts only, and the libraries under {@code libs/} that plugins bundle depend on the JDK and the SPI only.
  */
 class ModuleRulesTest {
 
@@ -54,11 +55,60 @@ class ModuleRulesTest {
     @Test
     void thePipelineCoreImportsNoQuarkus() throws IOException {
         List<String> offenders = new ArrayList<>();
-        for (String pkg : List.of("pipeline", "plugin", "audio")) {
+        for (String pkg : List.of("pipeline", "plugin")) {
             offenders.addAll(sourcesMatching(ROOT.resolve("gateway/src/main/java/dev/earshot/gateway/" + pkg),
                     QUARKUS_IMPORT));
         }
         assertEquals(List.of(), offenders, "the pipeline core runs without Quarkus (docs/ARCHITECTURE.md)");
+    }
+
+    /** Lines of a class the SPI may hold without being an interface, record, enum or exception. */
+    private static final int SPI_CLASS_MAX_CODE_LINES = 100;
+    /**
+     * The configuration every plugin receives: a value type whose typed getters (with their error messages) are part
+     * of the contract. Any other class over the limit is a codec or parser and belongs in a library under libs/.
+     */
+    private static final List<String> SPI_VALUE_CLASSES = List.of("PluginConfig.java");
+    private static final Pattern CONTRACT_TYPE = Pattern.compile(
+            "(?m)^public\\s+(sealed\\s+|non-sealed\\s+)?(interface|@interface|record|enum)\\s"
+                    + "|(?m)^public\\s+(abstract\\s+)?class\\s+\\w+Exception\\s+extends\\s");
+    private static final Pattern THIRD_PARTY_IMPORT = Pattern.compile(
+            "(?m)^import\\s+(static\\s+)?(?!java\\.|javax\\.|dev\\.earshot\\.)[\\w.]+;");
+
+    @Test
+    void theSpiHoldsContractsOnly() throws IOException {
+        List<String> offenders = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(ROOT.resolve("spi/src/main/java"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+                String source = Files.readString(file);
+                long code = codeLines(source);
+                if (code > SPI_CLASS_MAX_CODE_LINES && !CONTRACT_TYPE.matcher(source).find()
+                        && !SPI_VALUE_CLASSES.contains(file.getFileName().toString())) {
+                    offenders.add(ROOT.relativize(file) + " (" + code + " lines of code)");
+                }
+            }
+        }
+        assertEquals(List.of(), offenders, "the SPI holds interfaces, records, enums, exceptions and small values only;"
+                + " a class of more than " + SPI_CLASS_MAX_CODE_LINES + " lines of code is a codec or parser: move it"
+                + " to a library under libs/ (docs/plugins.md)");
+    }
+
+    @Test
+    void theLibrariesForPluginsUseTheJdkOnly() throws IOException {
+        List<String> offenders = new ArrayList<>();
+        for (String lib : List.of("audio", "json")) {
+            offenders.addAll(sourcesMatching(ROOT.resolve("libs/" + lib + "/src/main/java"), THIRD_PARTY_IMPORT));
+        }
+        assertEquals(List.of(), offenders, "libs/audio and libs/json are bundled by plugins: JDK and SPI only");
+    }
+
+    /** Lines that are not blank, not comments, not package or import declarations. */
+    static long codeLines(String source) {
+        String withoutBlockComments = source.replaceAll("(?s)/\\*.*?\\*/", "");
+        return withoutBlockComments.lines().map(String::strip)
+                .filter(line -> !line.isEmpty() && !line.startsWith("//") && !line.startsWith("import ")
+                        && !line.startsWith("package "))
+                .count();
     }
 
     private static List<String> sourcesMatching(Path dir, Pattern pattern) throws IOException {

@@ -1,6 +1,6 @@
 package dev.earshot.gateway;
 
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 import org.vosk.Model;
 import org.vosk.Recognizer;
 

@@ -1,7 +1,7 @@
 package dev.earshot.gateway;
 
 import dev.earshot.spi.audio.AudioFormat;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

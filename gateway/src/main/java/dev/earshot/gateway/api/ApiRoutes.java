@@ -1,5 +1,6 @@
 package dev.earshot.gateway.api;
 
+import dev.earshot.json.TranscriptJson;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.earshot.gateway.Gateway;
 import dev.earshot.gateway.config.EarshotConfig;
@@ -75,7 +76,7 @@ public class ApiRoutes {
 
             @Override
             public void send(TranscriptEvent event) {
-                response.write("event: " + event.type().wireName() + "\nid: " + event.id() + "\ndata: " + event.toJson() + "\n\n");
+                response.write("event: " + event.type().wireName() + "\nid: " + event.id() + "\ndata: " + TranscriptJson.toJson(event) + "\n\n");
             }
 
             @Override
@@ -120,7 +121,7 @@ public class ApiRoutes {
 
                 @Override
                 public void send(TranscriptEvent event) {
-                    ws.writeTextMessage(event.toJson());
+                    ws.writeTextMessage(TranscriptJson.toJson(event));
                 }
 
                 @Override

@@ -1,6 +1,6 @@
 package dev.earshot.gateway.api;
 
-import dev.earshot.gateway.audio.LevelMeter;
+import dev.earshot.audio.LevelMeter;
 import dev.earshot.gateway.pipeline.EngineInstance;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.json.TranscriptJson;
 import dev.earshot.spi.transcript.TranscriptEvent;
 
 import java.io.ByteArrayOutputStream;
@@ -27,7 +28,7 @@ import static java.util.Objects.requireNonNull;
  *
  * <h2>Layout</h2>
  * <ul>
- *   <li>Segment files {@code <20-digit number>.jsonl}: one {@link TranscriptEvent#toJson()} per line, append-only.
+ *   <li>Segment files {@code <20-digit number>.jsonl}: one {@link dev.earshot.json.TranscriptJson#toJson} per line, append-only.
  *       Events are read from the lowest number up. New events are appended to the highest segment (a new one is
  *       started when it reaches {@code segmentBytes}); events that must go <em>before</em> everything spooled (a
  *       final that was being delivered when the sink went down, and the finals queued behind it in memory) are
@@ -325,7 +326,7 @@ public final class FinalSpool implements AutoCloseable {
     private byte[] encode(List<TranscriptEvent> batch) {
         StringBuilder text = new StringBuilder(batch.size() * 256);
         for (TranscriptEvent event : batch) {
-            text.append(event.toJson()).append('\n');
+            text.append(TranscriptJson.toJson(event)).append('\n');
         }
         return text.toString().getBytes(StandardCharsets.UTF_8);
     }

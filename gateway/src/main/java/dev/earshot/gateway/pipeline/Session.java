@@ -1,7 +1,7 @@
 package dev.earshot.gateway.pipeline;
 
-import dev.earshot.gateway.audio.AudioConverter;
-import dev.earshot.gateway.audio.LevelMeter;
+import dev.earshot.audio.AudioConverter;
+import dev.earshot.audio.LevelMeter;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.engine.Recognizer;

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads {@link TranscriptEvent#toJson()} back into an event (the spool stores that form). Kept in the gateway, with
+ * Reads {@link dev.earshot.json.TranscriptJson#toJson} back into an event (the spool stores that form). Kept in the gateway, with
  * Jackson, so that the SPI stays free of dependencies.
  */
 public final class TranscriptEventJson {

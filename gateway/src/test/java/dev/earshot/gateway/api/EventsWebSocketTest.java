@@ -1,5 +1,6 @@
 package dev.earshot.gateway.api;
 
+import dev.earshot.json.TranscriptJson;
 import dev.earshot.gateway.Gateway;
 import dev.earshot.gateway.pipeline.TestBus;
 import dev.earshot.gateway.pipeline.TranscriptBus;
@@ -89,7 +90,7 @@ class EventsWebSocketTest {
         TestBus.publish(bus(), second);
         two.get(10, TimeUnit.SECONDS);
         Thread.sleep(200);
-        assertEquals(List.of(first.toJson(), second.toJson()), messages);
+        assertEquals(List.of(TranscriptJson.toJson(first), TranscriptJson.toJson(second)), messages);
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
         awaitSubscribers(before);
     }

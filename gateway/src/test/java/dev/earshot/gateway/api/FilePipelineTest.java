@@ -3,7 +3,7 @@ package dev.earshot.gateway.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.earshot.gateway.SpeechFixtures;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import dev.earshot.gateway.pipeline.Session;
 import dev.earshot.gateway.pipeline.SessionRequest;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 import dev.earshot.spi.source.Pacing;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -6,7 +6,7 @@ import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.PluginRegistry;
 import dev.earshot.plugins.microphone.MicrophonePlugin;
 import dev.earshot.spi.audio.AudioFormat;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -290,7 +290,7 @@ class SessionLifecycleTest {
         assertEquals(-12.04, session.level().peakDbfs(), 0.01);
         assertEquals(-15.05, session.level().rmsDbfs(), 0.01);
         assertTrue(session.offer(AudioFrame.ofSamples(stereo48k, new short[9600], 9600, 1, Instant.now())));
-        awaitTrue(() -> session.level().rmsDbfs() == dev.earshot.gateway.audio.LevelMeter.FLOOR_DBFS, "silence reads the floor");
+        awaitTrue(() -> session.level().rmsDbfs() == dev.earshot.audio.LevelMeter.FLOOR_DBFS, "silence reads the floor");
         session.end();
         session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }

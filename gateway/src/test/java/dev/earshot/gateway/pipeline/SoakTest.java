@@ -5,7 +5,7 @@ import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.spi.Plugin;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import io.vertx.core.Vertx;

@@ -3,7 +3,7 @@ package dev.earshot.gateway.pipeline;
 import dev.earshot.gateway.SpeechFixtures;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.transcript.TranscriptEvent;
 

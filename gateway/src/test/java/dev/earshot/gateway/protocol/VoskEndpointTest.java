@@ -47,7 +47,7 @@ class VoskEndpointTest {
     /** The text of every final reply ({"text": ...}), joined. */
     private static long pcmBytes(Path wav) throws Exception {
         try (var in = new java.io.BufferedInputStream(Files.newInputStream(wav))) {
-            return dev.earshot.spi.audio.Wav.readHeader(in).pcm16Length();
+            return dev.earshot.audio.Wav.readHeader(in).pcm16Length();
         }
     }
 

@@ -47,48 +47,4 @@ public record TranscriptEvent(
     public boolean isFinal() {
         return type == Type.FINAL;
     }
-
-    /**
-     * The canonical JSON form, one line, used by every built-in sink and stream:
-     * <pre>{"id":"s1-4","type":"final","pipeline":"default","session":"s1","sequence":4,"text":"go forward",
-     * "result":[{"word":"go","start":0.51,"end":0.72,"conf":1.0}],"audioEnd":1.9,"timestamp":"2026-..."}</pre>
-     * {@code result} (words, named as vosk-server names them) and {@code alternatives} appear only when present.
-     */
-    public String toJson() {
-        StringBuilder json = new StringBuilder(128 + text.length() + words.size() * 64);
-        json.append("{\"id\":");
-        Json.string(json, id);
-        json.append(",\"type\":\"").append(type.wireName()).append('"');
-        json.append(",\"pipeline\":");
-        Json.string(json, pipeline);
-        json.append(",\"session\":");
-        Json.string(json, session);
-        json.append(",\"sequence\":").append(sequence);
-        json.append(",\"text\":");
-        Json.string(json, text);
-        if (!words.isEmpty()) {
-            json.append(",\"result\":");
-            Json.words(json, words);
-        }
-        if (!alternatives.isEmpty()) {
-            json.append(",\"alternatives\":[");
-            for (int i = 0; i < alternatives.size(); i++) {
-                Alternative alternative = alternatives.get(i);
-                json.append(i == 0 ? "" : ",").append("{\"confidence\":");
-                Json.number(json, alternative.confidence());
-                json.append(",\"text\":");
-                Json.string(json, alternative.text());
-                if (!alternative.words().isEmpty()) {
-                    json.append(",\"result\":");
-                    Json.words(json, alternative.words());
-                }
-                json.append('}');
-            }
-            json.append(']');
-        }
-        json.append(",\"audioEnd\":");
-        Json.number(json, audioEnd);
-        json.append(",\"timestamp\":\"").append(timestamp).append("\"}");
-        return json.toString();
-    }
 }

@@ -11,7 +11,7 @@ import dev.earshot.gateway.pipeline.SessionRequest;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.engine.ModelInfo;
 import dev.earshot.spi.audio.AudioFrame;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import io.vertx.core.Context;

@@ -3,7 +3,7 @@ package dev.earshot.gateway.protocol.upload;
 import dev.earshot.gateway.SpeechFixtures;
 import dev.earshot.gateway.protocol.JvmBaseline;
 import dev.earshot.spi.audio.AudioFormat;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;

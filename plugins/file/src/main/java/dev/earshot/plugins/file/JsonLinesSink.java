@@ -1,5 +1,6 @@
 package dev.earshot.plugins.file;
 
+import dev.earshot.json.TranscriptJson;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.transcript.TranscriptEvent;
 
@@ -17,7 +18,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Appends each transcript as one line of JSON ({@link TranscriptEvent#toJson()}) to a UTF-8 file. An existing file is
+ * Appends each transcript as one line of JSON ({@link dev.earshot.json.TranscriptJson#toJson}) to a UTF-8 file. An existing file is
  * appended to, so history survives a restart.
  *
  * <p>Each line is written straight to the file (no buffer in between): when {@link #deliver} returns the line is
@@ -77,7 +78,7 @@ public final class JsonLinesSink implements TranscriptSink {
         if (!event.isFinal() && !partials) {
             return;
         }
-        byte[] line = (event.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] line = (TranscriptJson.toJson(event) + "\n").getBytes(StandardCharsets.UTF_8);
         if (channel != null && movedAway()) {
             FileChannel current = channel;
             channel = null;

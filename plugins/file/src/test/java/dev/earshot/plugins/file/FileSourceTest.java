@@ -3,7 +3,7 @@ package dev.earshot.plugins.file;
 import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.audio.AudioFormat;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 import dev.earshot.spi.source.CaptureSource;
 import dev.earshot.spi.source.Pacing;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.earshot.plugins.file;
 
+import dev.earshot.json.TranscriptJson;
 import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.sink.TranscriptSink;
@@ -49,7 +50,7 @@ class JsonLinesSinkTest {
                 + "{\"id\":\"s1-5\",\"type\":\"final\",\"pipeline\":\"default\",\"session\":\"s1\",\"sequence\":5,"
                 + "\"text\":\"café \\\"au lait\\\" ☕\",\"audioEnd\":5.0,\"timestamp\":\"2024-05-01T10:00:05Z\"}\n";
         assertEquals(expected, Files.readString(file, StandardCharsets.UTF_8));
-        assertEquals(List.of(goForward.toJson(), cafe.toJson()), Files.readAllLines(file, StandardCharsets.UTF_8));
+        assertEquals(List.of(TranscriptJson.toJson(goForward), TranscriptJson.toJson(cafe)), Files.readAllLines(file, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -60,7 +61,7 @@ class JsonLinesSinkTest {
             for (int i = 0; i < 60; i++) {
                 TranscriptEvent event = event(i, "word ".repeat(i % 7 + 1) + i);
                 sink.deliver(event);
-                lines.add(event.toJson());
+                lines.add(TranscriptJson.toJson(event));
             }
         }
         int files = expectedFiles(lines, 1024);
@@ -82,19 +83,19 @@ class JsonLinesSinkTest {
             sink.deliver(event(1, "before the move"));
             Files.move(file, moved);
             sink.deliver(event(2, "after the move"));
-            assertEquals(List.of(event(1, "before the move").toJson()), Files.readAllLines(moved));
-            assertEquals(List.of(event(2, "after the move").toJson()), Files.readAllLines(file));
+            assertEquals(List.of(TranscriptJson.toJson(event(1, "before the move"))), Files.readAllLines(moved));
+            assertEquals(List.of(TranscriptJson.toJson(event(2, "after the move"))), Files.readAllLines(file));
 
             Files.delete(file);
             sink.deliver(event(3, "after the delete"));
-            assertEquals(List.of(event(3, "after the delete").toJson()), Files.readAllLines(file));
+            assertEquals(List.of(TranscriptJson.toJson(event(3, "after the delete"))), Files.readAllLines(file));
 
             // copytruncate: same file, emptied; the next line goes to its start
             Files.write(file, new byte[0], java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
             sink.deliver(event(4, "after the truncation"));
-            assertEquals(List.of(event(4, "after the truncation").toJson()), Files.readAllLines(file));
+            assertEquals(List.of(TranscriptJson.toJson(event(4, "after the truncation"))), Files.readAllLines(file));
         }
-        assertEquals(List.of(event(1, "before the move").toJson()), Files.readAllLines(moved), "the moved file untouched");
+        assertEquals(List.of(TranscriptJson.toJson(event(1, "before the move"))), Files.readAllLines(moved), "the moved file untouched");
     }
 
     @Test
@@ -105,7 +106,7 @@ class JsonLinesSinkTest {
             for (int i = 0; i < 60; i++) {
                 TranscriptEvent event = event(i, "word ".repeat(i % 7 + 1) + i);
                 sink.deliver(event);
-                lines.add(event.toJson());
+                lines.add(TranscriptJson.toJson(event));
             }
         }
         assertTrue(Files.exists(rotated(file, 2)));
@@ -123,7 +124,7 @@ class JsonLinesSinkTest {
             for (int i = 0; i < 30; i++) {
                 TranscriptEvent event = event(i, "word ".repeat(i % 7 + 1) + i);
                 sink.deliver(event);
-                lines.add(event.toJson());
+                lines.add(TranscriptJson.toJson(event));
             }
         }
         assertFalse(Files.exists(rotated(file, 1)));
@@ -143,9 +144,9 @@ class JsonLinesSinkTest {
             sink.deliver(big);
             sink.deliver(small);
         }
-        assertEquals(List.of(small.toJson()), Files.readAllLines(rotated(file, 2)));
-        assertEquals(List.of(big.toJson()), Files.readAllLines(rotated(file, 1)));
-        assertEquals(List.of(small.toJson()), Files.readAllLines(file));
+        assertEquals(List.of(TranscriptJson.toJson(small)), Files.readAllLines(rotated(file, 2)));
+        assertEquals(List.of(TranscriptJson.toJson(big)), Files.readAllLines(rotated(file, 1)));
+        assertEquals(List.of(TranscriptJson.toJson(small)), Files.readAllLines(file));
     }
 
     @Test
@@ -158,7 +159,7 @@ class JsonLinesSinkTest {
         try (TranscriptSink sink = create(Map.of("path", file.toString()))) {
             sink.deliver(event(2, "three"));
         }
-        assertEquals(List.of(event(0, "one").toJson(), event(1, "two").toJson(), event(2, "three").toJson()),
+        assertEquals(List.of(TranscriptJson.toJson(event(0, "one")), TranscriptJson.toJson(event(1, "two")), TranscriptJson.toJson(event(2, "three"))),
                 Files.readAllLines(file));
 
         long size = Files.size(file);
@@ -166,7 +167,7 @@ class JsonLinesSinkTest {
             sink.deliver(event(3, "four"));
         }
         assertEquals(3, Files.readAllLines(rotated(file, 1)).size(), "the existing content counts toward max-bytes");
-        assertEquals(List.of(event(3, "four").toJson()), Files.readAllLines(file));
+        assertEquals(List.of(TranscriptJson.toJson(event(3, "four"))), Files.readAllLines(file));
     }
 
     @Test
@@ -180,7 +181,7 @@ class JsonLinesSinkTest {
             sink.deliver(partial);
             sink.deliver(fin);
         }
-        assertEquals(List.of(fin.toJson()), Files.readAllLines(finalsOnly));
+        assertEquals(List.of(TranscriptJson.toJson(fin)), Files.readAllLines(finalsOnly));
 
         Path all = home.resolve("all.jsonl");
         try (TranscriptSink sink = create(Map.of("path", all.toString(), "partials", "true"))) {
@@ -188,7 +189,7 @@ class JsonLinesSinkTest {
             sink.deliver(partial);
             sink.deliver(fin);
         }
-        assertEquals(List.of(partial.toJson(), fin.toJson()), Files.readAllLines(all));
+        assertEquals(List.of(TranscriptJson.toJson(partial), TranscriptJson.toJson(fin)), Files.readAllLines(all));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.earshot.plugins.mqtt;
 
+import dev.earshot.json.TranscriptJson;
 import dev.earshot.spi.Redact;
 import dev.earshot.spi.sink.DeliveryException;
 import dev.earshot.spi.sink.TranscriptSink;
@@ -201,7 +202,7 @@ final class MqttSink implements TranscriptSink {
             });
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Buffer payload = Buffer.buffer(event.toJson());
+        Buffer payload = Buffer.buffer(TranscriptJson.toJson(event));
         context.runOnContext(v -> publish(topic, payload, qos, false, done));
         try {
             done.get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -32,7 +32,7 @@ import static java.util.Objects.requireNonNull;
  *                                        "text" : "go forward"}, ...]}
  * </pre>
  * Unknown fields are skipped. Words of alternatives carry no confidence: their {@link Word#confidence()} is
- * {@link Double#NaN} (written as {@code null} by {@code TranscriptEvent.toJson()}). An alternative's confidence is
+ * {@link Double#NaN} (written as {@code null} by the canonical event JSON ({@code dev.earshot.json.TranscriptJson})). An alternative's confidence is
  * Vosk's lattice score, not a probability.
  *
  * <p>Stateless and thread-safe.

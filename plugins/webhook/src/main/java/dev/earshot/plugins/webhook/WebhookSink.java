@@ -1,5 +1,6 @@
 package dev.earshot.plugins.webhook;
 
+import dev.earshot.json.TranscriptJson;
 import dev.earshot.spi.Redact;
 import dev.earshot.spi.sink.DeliveryException;
 import dev.earshot.spi.sink.TranscriptSink;
@@ -22,7 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * POSTs each event's canonical JSON ({@link TranscriptEvent#toJson()}) to one URL with {@link HttpClient}, on the
+ * POSTs each event's canonical JSON ({@link dev.earshot.json.TranscriptJson#toJson}) to one URL with {@link HttpClient}, on the
  * host's delivery thread. 2xx is delivered. 408, 429, 5xx, time-outs and connection failures are retryable (the host
  * retries, then spools). Any other status (4xx, 3xx: the URL or the payload is wrong) is a permanent rejection:
  * {@link DeliveryException} with {@code retryable == false}, whose message carries the status and the start of the
@@ -71,7 +72,7 @@ final class WebhookSink implements TranscriptSink {
 
     @Override
     public void deliver(TranscriptEvent event) throws Exception {
-        byte[] body = event.toJson().getBytes(StandardCharsets.UTF_8);
+        byte[] body = TranscriptJson.toJson(event).getBytes(StandardCharsets.UTF_8);
         HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .header(ID_HEADER, event.id())

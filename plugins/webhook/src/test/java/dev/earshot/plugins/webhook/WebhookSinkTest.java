@@ -1,5 +1,6 @@
 package dev.earshot.plugins.webhook;
 
+import dev.earshot.json.TranscriptJson;
 import com.sun.net.httpserver.HttpServer;
 import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.Plugin;
@@ -109,7 +110,7 @@ class WebhookSinkTest {
             sink.deliver(event);
             assertEquals(1, received.size());
             Received request = received.get(0);
-            assertEquals(event.toJson(), request.body());
+            assertEquals(TranscriptJson.toJson(event), request.body());
             assertEquals("application/json", request.headers().get("content-type"));
             assertEquals("s1-3", request.headers().get("x-earshot-event-id"));
             assertEquals("Bearer t", request.headers().get("authorization"));

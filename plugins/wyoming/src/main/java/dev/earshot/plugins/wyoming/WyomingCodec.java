@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.earshot.json.Json;
+
 /**
  * Wyoming framing over blocking streams (a child's stdin/stdout or a socket): a JSON header line
  * {@code {"type", "data"?, "data_length"?, "payload_length"?, "version"?}}, then {@code data_length} bytes of JSON
@@ -61,8 +63,8 @@ final class WyomingCodec {
         }
         Map<String, Object> header;
         try {
-            header = MiniJson.parseObject(line.toString(StandardCharsets.UTF_8));
-        } catch (MiniJson.JsonException e) {
+            header = Json.parseObject(line.toString(StandardCharsets.UTF_8));
+        } catch (Json.JsonException e) {
             throw new ProtocolException("header is not a JSON object: " + e.getMessage());
         }
         if (!(header.get("type") instanceof String type) || type.isEmpty()) {
@@ -86,8 +88,8 @@ final class WyomingCodec {
                 throw new EOFException("stream ended inside the data of '" + type + "'");
             }
             try {
-                data.putAll(MiniJson.parseObject(new String(bytes, StandardCharsets.UTF_8)));
-            } catch (MiniJson.JsonException e) {
+                data.putAll(Json.parseObject(new String(bytes, StandardCharsets.UTF_8)));
+            } catch (Json.JsonException e) {
                 throw new ProtocolException("data of '" + type + "' is not a JSON object: " + e.getMessage());
             }
         }
@@ -128,10 +130,10 @@ final class WyomingCodec {
             throws IOException {
         StringBuilder header = new StringBuilder(96);
         header.append("{\"type\":");
-        MiniJson.write(header, type);
+        Json.write(header, type);
         if (!data.isEmpty()) {
             header.append(",\"data\":");
-            MiniJson.write(header, data);
+            Json.write(header, data);
         }
         header.append(",\"version\":\"").append(VERSION).append('"');
         if (payload != null && length > 0) {

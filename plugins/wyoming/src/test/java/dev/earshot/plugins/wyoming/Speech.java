@@ -2,7 +2,7 @@ package dev.earshot.plugins.wyoming;
 
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
-import dev.earshot.spi.audio.Wav;
+import dev.earshot.audio.Wav;
 
 import java.io.IOException;
 import java.io.InputStream;

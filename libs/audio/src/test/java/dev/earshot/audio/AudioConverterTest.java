@@ -1,4 +1,4 @@
-package dev.earshot.gateway.audio;
+package dev.earshot.audio;
 
 import java.lang.management.ManagementFactory;
 import java.time.Instant;

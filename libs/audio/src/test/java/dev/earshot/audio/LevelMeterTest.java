@@ -1,4 +1,4 @@
-package dev.earshot.gateway.audio;
+package dev.earshot.audio;
 
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;

@@ -1,5 +1,6 @@
-package dev.earshot.spi.audio;
+package dev.earshot.audio;
 
+import dev.earshot.spi.audio.AudioFormat;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

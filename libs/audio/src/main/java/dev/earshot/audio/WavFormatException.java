@@ -1,4 +1,4 @@
-package dev.earshot.spi.audio;
+package dev.earshot.audio;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package dev.earshot.gateway.audio;
+package dev.earshot.audio;
 
 import java.util.Arrays;
 

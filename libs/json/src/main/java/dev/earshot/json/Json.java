@@ -1,6 +1,4 @@
-package dev.earshot.plugins.wyoming;
-
-import dev.earshot.spi.transcript.Json;
+package dev.earshot.json;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,14 +6,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The small JSON reader and writer the Wyoming framing needs, so that the plugin depends on the SPI only. Objects
- * become {@code Map<String, Object>}, arrays {@code List<Object>}, numbers {@code Double} (or {@code Long} when
- * whole), plus {@code String}, {@code Boolean} and {@code null}. Nesting is bounded.
+ * A strict, small JSON reader and writer with the JDK only, for plugins (the gateway uses Jackson). Objects become
+ * {@code Map<String, Object>} (in document order), arrays {@code List<Object>}, numbers {@code Double} (or
+ * {@code Long} when whole), plus {@code String}, {@code Boolean} and {@code null}. Nesting is bounded.
  */
-final class MiniJson {
+public final class Json {
 
-    static final class JsonException extends Exception {
-        JsonException(String message) {
+    /** The text is not valid JSON, or not of the expected shape; the message says what and where. */
+    public static final class JsonException extends Exception {
+        public JsonException(String message) {
             super(message, null, false, false);
         }
     }
@@ -25,13 +24,13 @@ final class MiniJson {
     private final String text;
     private int position;
 
-    private MiniJson(String text) {
+    private Json(String text) {
         this.text = text;
     }
 
     /** Parses one JSON object. */
-    static Map<String, Object> parseObject(String text) throws JsonException {
-        MiniJson parser = new MiniJson(text);
+    public static Map<String, Object> parseObject(String text) throws JsonException {
+        Json parser = new Json(text);
         parser.skipSpace();
         if (parser.position >= text.length() || text.charAt(parser.position) != '{') {
             throw new JsonException("not a JSON object");
@@ -213,11 +212,11 @@ final class MiniJson {
     }
 
     /** Writes a value made of maps, lists, strings, numbers, booleans and nulls. */
-    static void write(StringBuilder out, Object value) {
+    public static void write(StringBuilder out, Object value) {
         if (value == null) {
             out.append("null");
         } else if (value instanceof String s) {
-            Json.string(out, s);
+            string(out, s);
         } else if (value instanceof Number || value instanceof Boolean) {
             out.append(value);
         } else if (value instanceof Map<?, ?> map) {
@@ -228,7 +227,7 @@ final class MiniJson {
                     out.append(',');
                 }
                 first = false;
-                Json.string(out, String.valueOf(entry.getKey()));
+                string(out, String.valueOf(entry.getKey()));
                 out.append(':');
                 write(out, entry.getValue());
             }
@@ -244,6 +243,40 @@ final class MiniJson {
             out.append(']');
         } else {
             throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
+        }
+    }
+
+    /** Appends {@code value} as a JSON string literal: quoted, with quotes, backslashes and control characters escaped. */
+    public static void string(StringBuilder out, String value) {
+        out.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+
+    /** Appends a number as the canonical event form writes it: NaN and infinities as null, whole values with ".0". */
+    public static void number(StringBuilder out, double value) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            out.append("null");
+        } else if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+            out.append((long) value).append(".0");
+        } else {
+            out.append(value);
         }
     }
 }
