@@ -90,35 +90,35 @@ final class ExecSource implements CaptureSource {
                 long started = System.nanoTime();
                 String outcome;
                 boolean failed;
-                Process started0;
+                Process child;
                 try {
-                    started0 = program.spec().start();
+                    child = program.spec().start();
                 } catch (IOException e) {
-                    started0 = null;
+                    child = null;
                     logger.log(WARNING, "exec source '" + id + "': cannot start " + program.spec().describe() + ": "
                             + e.getMessage() + " (check earshot.sources." + id + ".command)");
                 }
-                if (started0 == null) {
+                if (child == null) {
                     outcome = "could not start";
                     failed = true;
                 } else {
                     runs++;
                     synchronized (lock) {
-                        process = started0;
+                        process = child;
                     }
                     if (closing) {
-                        ChildProcesses.kill(started0, program.stopTimeout().toMillis());
+                        ChildProcesses.kill(child, program.stopTimeout().toMillis());
                         break;
                     }
-                    long bytes = pump(context, started0);
+                    long bytes = pump(context, child);
                     if (closing) {
                         break;
                     }
-                    started0.getOutputStream().close();
-                    if (!started0.waitFor(program.stopTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                        ChildProcesses.kill(started0, program.stopTimeout().toMillis());
+                    child.getOutputStream().close();
+                    if (!child.waitFor(program.stopTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                        ChildProcesses.kill(child, program.stopTimeout().toMillis());
                     }
-                    int code = started0.isAlive() ? -1 : started0.exitValue();
+                    int code = child.isAlive() ? -1 : child.exitValue();
                     failed = code != 0 || bytes == 0;
                     outcome = (code == -1 ? "closed its stdout" : ProcessSpec.exitText(code))
                             + (bytes == 0 ? " without writing any audio (its stderr is in the log above)" : " after " + bytes + " bytes of audio");
