@@ -39,7 +39,7 @@ class NativeSourcesIT {
     private static final List<String> BUILT_IN_PLUGINS = List.of("dev.earshot.plugins.file.FilePlugin",
             "dev.earshot.plugins.vosk.VoskPlugin", "dev.earshot.plugins.mqtt.MqttPlugin",
             "dev.earshot.plugins.webhook.WebhookPlugin", "dev.earshot.plugins.microphone.MicrophonePlugin",
-            "dev.earshot.plugins.wyoming.WyomingPlugin");
+            "dev.earshot.plugins.wyoming.WyomingPlugin", "dev.earshot.plugins.exec.ExecPlugin");
 
     private static NativeSources sources;
     private static List<Path> classPath;

@@ -29,7 +29,9 @@ class ApiTest {
     @Test
     void pluginsListKindsVersionsAndState() {
         when().get("/api/plugins").then().statusCode(200)
-                .body("name", equalTo(List.of("file", "microphone", "mqtt", "vosk", "webhook", "wyoming")))
+                .body("name", equalTo(List.of("exec", "file", "microphone", "mqtt", "vosk", "webhook", "wyoming")))
+                .body("find { it.name == 'exec' }.provides.sinks", equalTo(List.of("exec")))
+                .body("find { it.name == 'exec' }.provides.sources", equalTo(List.of("exec")))
                 .body("find { it.name == 'microphone' }.provides.sources", equalTo(List.of("microphone")))
                 .body("find { it.name == 'wyoming' }.provides.engines", equalTo(List.of("wyoming-process", "wyoming-tcp")))
                 .body("find { it.name == 'mqtt' }.provides.sinks", equalTo(List.of("mqtt")))

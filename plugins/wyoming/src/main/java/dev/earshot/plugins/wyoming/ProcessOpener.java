@@ -1,50 +1,37 @@
 package dev.earshot.plugins.wyoming;
 
-import java.io.File;
+import dev.earshot.process.ChildProcesses;
+import dev.earshot.process.ProcessSpec;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
 
-/** Starts the configured Wyoming program as a child process speaking Wyoming on its stdin and stdout. */
+/**
+ * Starts the configured Wyoming program as a child process speaking Wyoming on its stdin and stdout; its stderr lines
+ * go to the gateway's log ({@link ProcessSpec}).
+ */
 final class ProcessOpener implements Link.Opener {
 
-    private final List<String> command;
-    private final Map<String, String> environment;
-    private final Path workingDirectory;
+    private final ProcessSpec spec;
     private final long stopGraceMillis;
 
-    ProcessOpener(List<String> command, Map<String, String> environment, Path workingDirectory, long stopGraceMillis) {
-        this.command = List.copyOf(command);
-        this.environment = Map.copyOf(environment);
-        this.workingDirectory = workingDirectory;
+    ProcessOpener(ProcessSpec spec, long stopGraceMillis) {
+        this.spec = requireNonNull(spec, "spec is null");
         this.stopGraceMillis = stopGraceMillis;
     }
 
     @Override
     public String target() {
-        return "command '" + String.join(" ", command) + "'";
+        return spec.describe();
     }
 
     @Override
     public Link open() throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command));
-        builder.environment().putAll(environment);
-        if (workingDirectory != null) {
-            builder.directory(workingDirectory.toFile());
-        }
-        // The program's log lines (stderr) go to the gateway's stderr, where its own log goes.
-        builder.redirectError(ProcessBuilder.Redirect.INHERIT);
-        Process process = builder.start();
-        ChildProcesses.register(process);
-        return new ProcessLink(process, stopGraceMillis);
+        return new ProcessLink(spec.start(), stopGraceMillis);
     }
 
     static final class ProcessLink implements Link {
@@ -85,7 +72,7 @@ final class ProcessOpener implements Link.Opener {
                 code = process.exitValue();
             }
             if (code != null) {
-                return code > 128 ? "exited with code " + code + " (signal " + (code - 128) + ")" : "exited with code " + code;
+                return ProcessSpec.exitText(code);
             }
             return closed ? "stopped by the gateway" : null;
         }
@@ -111,15 +98,5 @@ final class ProcessOpener implements Link.Opener {
             }
             ChildProcesses.kill(process, stopGraceMillis);
         }
-    }
-
-    /** The command as a user wrote it, resolved: a relative program path against the gateway's home. */
-    static List<String> command(String program, String args, Function<String, Path> resolve) {
-        List<String> command = new ArrayList<>();
-        command.add(program.contains(File.separator) ? resolve.apply(program).toString() : program);
-        if (args != null && !args.isBlank()) {
-            command.addAll(List.of(args.trim().split("\\s+")));
-        }
-        return command;
     }
 }

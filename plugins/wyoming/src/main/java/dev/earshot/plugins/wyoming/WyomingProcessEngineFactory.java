@@ -1,5 +1,6 @@
 package dev.earshot.plugins.wyoming;
 
+import dev.earshot.process.ProcessSpec;
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
@@ -21,6 +22,9 @@ import java.util.Map;
  */
 final class WyomingProcessEngineFactory implements SpeechEngineFactory {
 
+    /** The longest line of the program's stderr that goes to the log, in bytes. */
+    private static final int MAX_LOG_LINE = 4096;
+
     @Override
     public String name() {
         return "wyoming-process";
@@ -31,7 +35,7 @@ final class WyomingProcessEngineFactory implements SpeechEngineFactory {
         PluginConfig config = context.config();
         String program = config.require("command", "the Wyoming STT program to run, e.g. /usr/bin/python3");
         String args = config.getString("args", "");
-        List<String> command = ProcessOpener.command(program, args, context::resolvePath);
+        List<String> command = ProcessSpec.command(program, args, context::resolvePath);
         Map<String, String> environment = new LinkedHashMap<>();
         for (String key : config.asMap().keySet()) {
             if (key.startsWith("env.") && key.length() > 4) {
@@ -44,7 +48,8 @@ final class WyomingProcessEngineFactory implements SpeechEngineFactory {
         }
         Duration stopGrace = config.getDuration("stop-timeout", Duration.ofSeconds(2));
         WyomingSettings settings = WyomingSettings.read(config, "restart-backoff");
-        ProcessOpener opener = new ProcessOpener(command, environment, workingDirectory, Math.max(1, stopGrace.toMillis()));
+        ProcessOpener opener = new ProcessOpener(new ProcessSpec(command, environment, workingDirectory,
+                context.logger(), "engine '" + context.instanceName() + "'", MAX_LOG_LINE), Math.max(1, stopGrace.toMillis()));
         WyomingEngine engine = new WyomingEngine(context.instanceName(), config, opener, settings, context.logger());
         try {
             String programs = engine.probe();

@@ -1,5 +1,6 @@
 package dev.earshot.plugins.wyoming;
 
+import dev.earshot.process.Backoff;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.engine.RecognitionListener;
@@ -9,6 +10,7 @@ import dev.earshot.spi.transcript.Hypothesis;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -196,7 +198,7 @@ final class WyomingRecognizer implements Recognizer {
     // ---- worker thread ---------------------------------------------------------------------------------------------
 
     private void work() {
-        long backoff = settings.backoffMin().toNanos();
+        Backoff backoff = new Backoff(settings.backoffMin(), settings.backoffMax(), Duration.ofNanos(RESET_BACKOFF_AFTER_NANOS));
         try {
             while (!closed) {
                 Link current;
@@ -206,7 +208,7 @@ final class WyomingRecognizer implements Recognizer {
                     if (closed) {
                         break;
                     }
-                    backoff = linkEnded("cannot start " + engine.opener().target() + ": " + e.getMessage(), backoff, 0);
+                    linkEnded("cannot start " + engine.opener().target() + ": " + e.getMessage(), backoff.afterRun(0), 0);
                     continue;
                 }
                 link = current;
@@ -221,7 +223,7 @@ final class WyomingRecognizer implements Recognizer {
                     break;
                 }
                 long lived = System.nanoTime() - upSince;
-                backoff = linkEnded(reason, lived >= RESET_BACKOFF_AFTER_NANOS ? settings.backoffMin().toNanos() : backoff, lived);
+                linkEnded(reason, backoff.afterRun(lived), lived);
             }
         } catch (InterruptedException e) {
             // closing
@@ -339,7 +341,7 @@ final class WyomingRecognizer implements Recognizer {
     }
 
     /** The link ended: drop what was queued for it, count it, report degraded, wait the back-off. */
-    private long linkEnded(String reason, long backoff, long livedNanos) throws InterruptedException {
+    private void linkEnded(String reason, long backoff, long livedNanos) throws InterruptedException {
         restarts++;
         long drained = 0;
         Object item;
@@ -362,7 +364,6 @@ final class WyomingRecognizer implements Recognizer {
                 + "; restarting in " + TimeUnit.NANOSECONDS.toMillis(backoff) + " ms (restart " + restarts + ", "
                 + droppedFrames + " frame(s) dropped so far)");
         TimeUnit.NANOSECONDS.sleep(backoff);
-        return Math.min(settings.backoffMax().toNanos(), backoff * 2);
     }
 
     /** Completes every end-of-utterance still waiting for a transcript (there will be none); returns how many. */

@@ -1,5 +1,6 @@
 package dev.earshot.plugins.wyoming;
 
+import dev.earshot.process.ChildProcesses;
 import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.audio.AudioFormat;

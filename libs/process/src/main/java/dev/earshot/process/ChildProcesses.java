@@ -1,17 +1,17 @@
-package dev.earshot.plugins.wyoming;
+package dev.earshot.process;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every engine process this plugin started and has not yet reaped. A JVM shutdown hook (installed once, on the first
- * start) kills what is left, with the processes' own children, so that no engine outlives the gateway: not after a
- * normal stop (engines close their processes anyway), not after SIGTERM or SIGINT, not when a session crashed.
- * The child's stdin is its other safeguard: when the gateway dies by SIGKILL the pipe closes, and a Wyoming program
- * that stops at the end of its input (as they do) exits.
+ * Every child process a plugin started (through {@link ProcessSpec#start} or {@link #register}) and has not yet
+ * reaped. A JVM shutdown hook (installed once, on the first start) kills what is left, with the processes' own
+ * children, so that no program outlives the gateway: not after a normal stop (plugins close their processes anyway),
+ * not after SIGTERM or SIGINT, not when a session crashed. The child's stdin is its other safeguard: when the gateway
+ * dies by SIGKILL the pipe closes, and a program that stops at the end of its input exits.
  */
-final class ChildProcesses {
+public final class ChildProcesses {
 
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
     private static volatile boolean hookInstalled;
@@ -19,14 +19,14 @@ final class ChildProcesses {
     private ChildProcesses() {
     }
 
-    static void register(Process process) {
+    public static void register(Process process) {
         installHook();
         LIVE.add(process);
         process.onExit().thenRun(() -> LIVE.remove(process));
     }
 
     /** Processes started and still alive; for tests and health. */
-    static int live() {
+    public static int live() {
         return (int) LIVE.stream().filter(Process::isAlive).count();
     }
 
@@ -34,7 +34,7 @@ final class ChildProcesses {
      * Ends a process: SIGTERM to it and its descendants, then SIGKILL to whatever is left after {@code graceMillis}.
      * Blocks at most about that long.
      */
-    static void kill(Process process, long graceMillis) {
+    public static void kill(Process process, long graceMillis) {
         var descendants = process.descendants().toList();
         process.destroy();
         descendants.forEach(ProcessHandle::destroy);
@@ -61,6 +61,6 @@ final class ChildProcesses {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
             }
-        }, "earshot-wyoming-reaper"));
+        }, "earshot-process-reaper"));
     }
 }
