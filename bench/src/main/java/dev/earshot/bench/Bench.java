@@ -1,5 +1,6 @@
 package dev.earshot.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.GatewaySettings;
 import dev.earshot.gateway.pipeline.PipelineSettings;
@@ -89,7 +90,7 @@ public final class Bench {
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("machine", Machine.facts());
         all.put("results", bench.results);
-        Files.writeString(json, Json.write(all) + "\n");
+        Files.writeString(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(all) + "\n");
         System.out.println("results written to " + json);
         System.exit(0);
     }
