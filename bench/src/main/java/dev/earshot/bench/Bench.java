@@ -1,5 +1,6 @@
 package dev.earshot.bench;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.GatewaySettings;
 import dev.earshot.gateway.pipeline.Pipeline;
@@ -510,7 +511,7 @@ public final class Bench {
                     }
 
                     @Override
-                    public void onClosed(String reason) {
+                    public void onClosed(SessionOutcome reason) {
                         if (closeReturned.get()) {
                             late.incrementAndGet();
                         }
@@ -532,7 +533,7 @@ public final class Bench {
                     session.close();
                     closeReturned.set(true);
                 }
-                CompletableFuture<String> closed = session.closed().toCompletableFuture();
+                CompletableFuture<SessionOutcome> closed = session.closed().toCompletableFuture();
                 try {
                     closed.get(10, TimeUnit.SECONDS);
                     producer.get(10, TimeUnit.SECONDS);

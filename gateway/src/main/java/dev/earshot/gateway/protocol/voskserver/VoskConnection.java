@@ -14,6 +14,7 @@ import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.transcript.Alternative;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import dev.earshot.spi.transcript.Word;
+import dev.earshot.spi.source.SessionOutcome;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -383,11 +384,11 @@ final class VoskConnection implements SessionListener {
     }
 
     @Override
-    public void onClosed(String reason) {
+    public void onClosed(SessionOutcome outcome) {
         if (closing) {
             return;
         }
-        if ("ended".equals(reason)) {
+        if (outcome.isEnded()) {
             // After the client's eof, or ended by a pipeline stop: either way the final is flushed and sent.
             sendOwedReplies();
             send(finalReply());
@@ -397,8 +398,7 @@ final class VoskConnection implements SessionListener {
                 fail(1001, "pipeline '" + limits.pipeline() + "' stopped");
             }
         } else {
-            fail(reason.startsWith("pipeline stopped") || reason.contains("stopping") ? 1001 : 1011,
-                    "session closed: " + reason);
+            fail(outcome.kind() == SessionOutcome.Kind.STOPPING ? 1001 : 1011, "session closed: " + outcome);
         }
     }
 

@@ -13,6 +13,7 @@ import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.audio.Wav;
 import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.transcript.TranscriptEvent;
+import dev.earshot.spi.source.SessionOutcome;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -341,24 +342,24 @@ final class WyomingConnection implements SessionListener {
     }
 
     @Override
-    public void onClosed(String reason) {
+    public void onClosed(SessionOutcome outcome) {
         if (closing) {
             return;
         }
-        if ("ended".equals(reason) && stopRequested) {
+        if (outcome.isEnded() && stopRequested) {
             session = null;
             pending.clear();
             sendTranscript();
             flow.release(ClientFlow.Hold.ORDER);
             process(); // the next request may already be buffered
-        } else if ("ended".equals(reason)) {
+        } else if (outcome.isEnded()) {
             // Ended by a pipeline stop before audio-stop: the text so far, then the reason.
             session = null;
             sendTranscript();
             fail("stopping", "pipeline '" + limits.pipeline() + "' stopped");
         } else {
             session = null;
-            fail("session-closed", "session closed: " + reason);
+            fail("session-closed", "session closed: " + outcome);
         }
     }
 
