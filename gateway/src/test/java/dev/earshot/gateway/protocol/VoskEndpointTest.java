@@ -147,21 +147,7 @@ class VoskEndpointTest {
     void aPipelineStopFlushesTheFinalThenClosesWith1001() throws Exception {
         List<String> texts = new java.util.concurrent.CopyOnWriteArrayList<>();
         CompletableFuture<String> closed = new CompletableFuture<>();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(uri()),
-                new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                        texts.add(data.toString());
-                        socket.request(1);
-                        return null;
-                    }
-
-                    @Override
-                    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
-                        closed.complete(statusCode + " " + reason);
-                        return null;
-                    }
-                }).get(5, TimeUnit.SECONDS);
+        WebSocket ws = connect(texts, closed);
         byte[] speech = java.nio.file.Files.readAllBytes(dev.earshot.gateway.SpeechFixtures.DATA.resolve("goforward.raw"));
         ws.sendText("{\"config\": {\"sample_rate\": 16000}}", true).get(5, TimeUnit.SECONDS);
         int messages = 0;
@@ -198,21 +184,7 @@ class VoskEndpointTest {
     void theCloseCodeFollowsTheSessionOutcome(String kind, String cause, int expected) throws Exception {
         List<String> texts = new java.util.concurrent.CopyOnWriteArrayList<>();
         CompletableFuture<String> closed = new CompletableFuture<>();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(uri()),
-                new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                        texts.add(data.toString());
-                        socket.request(1);
-                        return null;
-                    }
-
-                    @Override
-                    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
-                        closed.complete(statusCode + " " + reason);
-                        return null;
-                    }
-                }).get(5, TimeUnit.SECONDS);
+        WebSocket ws = connect(texts, closed);
         byte[] speech = Files.readAllBytes(SpeechFixtures.DATA.resolve("goforward.raw"));
         ws.sendText("{\"config\": {\"sample_rate\": 16000}}", true).get(5, TimeUnit.SECONDS);
         ws.sendBinary(ByteBuffer.wrap(speech, 0, CHUNK), true).get(5, TimeUnit.SECONDS);
@@ -234,5 +206,24 @@ class VoskEndpointTest {
         if (cause != null) {
             assertEquals(expected + " session closed: " + cause, close);
         }
+    }
+
+    /** A client that collects every text reply in {@code texts} and completes {@code closed} with "status reason". */
+    private WebSocket connect(List<String> texts, CompletableFuture<String> closed) throws Exception {
+        return HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(uri()),
+                new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                        texts.add(data.toString());
+                        socket.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
+                        closed.complete(statusCode + " " + reason);
+                        return null;
+                    }
+                }).get(5, TimeUnit.SECONDS);
     }
 }
