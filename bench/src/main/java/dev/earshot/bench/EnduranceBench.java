@@ -8,6 +8,7 @@ import dev.earshot.gateway.pipeline.SessionRequest;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.source.Pacing;
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import io.vertx.core.Vertx;
 
@@ -71,7 +72,7 @@ final class EnduranceBench {
                     }
 
                     @Override
-                    public void onClosed(String reason) {
+                    public void onClosed(SessionOutcome reason) {
                         if (closeReturned.get()) {
                             late.incrementAndGet();
                         }
@@ -93,7 +94,7 @@ final class EnduranceBench {
                     session.close();
                     closeReturned.set(true);
                 }
-                CompletableFuture<String> closed = session.closed().toCompletableFuture();
+                CompletableFuture<SessionOutcome> closed = session.closed().toCompletableFuture();
                 try {
                     closed.get(10, TimeUnit.SECONDS);
                     producer.get(10, TimeUnit.SECONDS);

@@ -5,6 +5,7 @@ import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.source.AudioSession;
 import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.source.SourceContext;
+import dev.earshot.spi.source.SessionOutcome;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -90,7 +91,7 @@ public final class RecordingSourceContext implements SourceContext {
         private final AudioFormat format;
         private final Pacing pacing;
         private final ArrayDeque<AudioFrame> queue = new ArrayDeque<>();
-        private final CompletableFuture<String> closed = new CompletableFuture<>();
+        private final CompletableFuture<SessionOutcome> closed = new CompletableFuture<>();
         private final List<Runnable> drainWaiters = new ArrayList<>();
         private long accepted;
         private long refused;
@@ -209,11 +210,11 @@ public final class RecordingSourceContext implements SourceContext {
                 ended = true;
                 notifyAll();
             }
-            closed.complete("ended");
+            closed.complete(SessionOutcome.ended());
         }
 
         @Override
-        public CompletionStage<String> closed() {
+        public CompletionStage<SessionOutcome> closed() {
             return closed;
         }
 
@@ -224,7 +225,7 @@ public final class RecordingSourceContext implements SourceContext {
                 queue.clear();
                 notifyAll();
             }
-            closed.complete("closed");
+            closed.complete(SessionOutcome.closed());
         }
 
         public synchronized long accepted() {

@@ -1,5 +1,6 @@
 package dev.earshot.conformance;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.hook.SessionHook;
 import dev.earshot.spi.hook.SessionInfo;
@@ -43,7 +44,7 @@ public abstract class SessionHookContract {
                 Thread thread = new Thread(() -> {
                     try {
                         Watchdog.run(hookTimeLimit(), "sessionStarted of " + info.id(), () -> hook.sessionStarted(info));
-                        Watchdog.run(hookTimeLimit(), "sessionStopped of " + info.id(), () -> hook.sessionStopped(info, "ended"));
+                        Watchdog.run(hookTimeLimit(), "sessionStopped of " + info.id(), () -> hook.sessionStopped(info, SessionOutcome.ended()));
                     } catch (Throwable e) {
                         failures.add(e);
                     }

@@ -2,6 +2,7 @@ package dev.earshot.gateway.api;
 
 import dev.earshot.gateway.Gateway;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.spi.source.SessionOutcome;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -44,7 +45,7 @@ public class SessionsResource {
     @Path("{id}")
     public Response close(@PathParam("id") String id) {
         Resources.runtime(gateway).session(id).orElseThrow(
-                () -> ApiError.of(Response.Status.NOT_FOUND, "no open session '" + id + "'")).abort("closed through the API");
+                () -> ApiError.of(Response.Status.NOT_FOUND, "no open session '" + id + "'")).abort(SessionOutcome.aborted("closed through the API"));
         return Response.noContent().build();
     }
 }

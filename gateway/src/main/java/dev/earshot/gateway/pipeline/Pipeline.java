@@ -6,6 +6,7 @@ import dev.earshot.spi.engine.RecognizerOptions;
 import dev.earshot.spi.hook.SessionHook;
 import dev.earshot.spi.hook.SessionInfo;
 import dev.earshot.spi.source.AudioSession;
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.spi.source.CaptureSource;
 import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.source.SourceContext;
@@ -258,13 +259,13 @@ public final class Pipeline {
      * Removes a released session and, when its session-started hooks were called ({@code hooksStarted}), runs the
      * session-stopped hooks: a hook hears "stopped" only for a session it heard "started" for. Decoding worker.
      */
-    void stopSession(Session session, String reason, boolean hooksStarted) {
+    void stopSession(Session session, SessionOutcome outcome, boolean hooksStarted) {
         sessions.remove(session.id(), session);
         if (hooksStarted) {
             for (Hook hook : hooks) {
                 try {
                     runtime.hooks().call(hook.describe("sessionStopped"), () -> {
-                        hook.hook().sessionStopped(session.info(), reason);
+                        hook.hook().sessionStopped(session.info(), outcome);
                         return null;
                     });
                 } catch (HookRunner.HookFailedException e) {
@@ -275,8 +276,8 @@ public final class Pipeline {
                 }
             }
         }
-        if (!"ended".equals(reason) && !"closed".equals(reason)) {
-            LOG.log(System.Logger.Level.WARNING, "session " + session.id() + " in pipeline '" + name() + "' stopped: " + reason);
+        if (!outcome.isNormal()) {
+            LOG.log(System.Logger.Level.WARNING, "session " + session.id() + " in pipeline '" + name() + "' stopped: " + outcome);
         }
     }
 
@@ -294,7 +295,7 @@ public final class Pipeline {
         fail(message);
         for (Session session : sessions.values()) {
             if (session != current) {
-                session.abort(message);
+                session.abort(SessionOutcome.failed(message));
             }
         }
     }
@@ -409,7 +410,7 @@ public final class Pipeline {
             List<Session> late = open.stream().filter(Session::isOpen).toList();
             LOG.log(System.Logger.Level.WARNING, late.size() + " session(s) did not finish within "
                     + drain.toMillis() + " ms; aborting them: " + late.stream().map(Session::id).toList());
-            late.forEach(s -> s.abort("pipeline stopped"));
+            late.forEach(s -> s.abort(SessionOutcome.stopping("pipeline stopped")));
             await(late, System.nanoTime() + ABORT_WAIT.toNanos());
         }
         for (Pipeline pipeline : stopping) {

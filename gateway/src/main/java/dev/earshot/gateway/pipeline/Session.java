@@ -9,6 +9,7 @@ import dev.earshot.spi.engine.RecognizerOptions;
 import dev.earshot.spi.hook.SessionInfo;
 import dev.earshot.spi.source.AudioSession;
 import dev.earshot.spi.source.Pacing;
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.spi.transcript.Hypothesis;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import io.vertx.core.Context;
@@ -51,13 +52,13 @@ public final class Session implements AudioSession {
     private final DecodeScheduler scheduler;
     /** The level of the last frame taken for decoding (as it came in, before conversion). */
     private final LevelMeter level = new LevelMeter();
-    private final CompletableFuture<String> closed = new CompletableFuture<>();
+    private final CompletableFuture<SessionOutcome> closed = new CompletableFuture<>();
 
     /** 0 idle, 1 scheduled or running on the decode pool. */
     private final AtomicInteger scheduled = new AtomicInteger();
     private volatile boolean endRequested;
     private volatile boolean abortRequested;
-    private volatile String abortReason = "closed";
+    private volatile SessionOutcome abortReason = SessionOutcome.closed();
 
     /** Guards listener calls against close: see {@link #dispatch} and {@link #closeCallbacks}. */
     private final ReentrantLock callbackLock = new ReentrantLock();
@@ -227,7 +228,7 @@ public final class Session implements AudioSession {
     }
 
     @Override
-    public CompletionStage<String> closed() {
+    public CompletionStage<SessionOutcome> closed() {
         return closed.minimalCompletionStage();
     }
 
@@ -238,18 +239,18 @@ public final class Session implements AudioSession {
      */
     @Override
     public void close() {
-        abort("closed");
+        abort(SessionOutcome.closed());
         closeCallbacks();
     }
 
     /**
      * Aborts the session on behalf of someone other than its owner (an API call, a pipeline stop): queued audio is
-     * discarded and the owner hears {@link SessionListener#onClosed} with the reason as its last call.
+     * discarded and the owner hears {@link SessionListener#onClosed} with the outcome as its last call.
      * Idempotent and thread-safe.
      */
-    public void abort(String reason) {
+    public void abort(SessionOutcome outcome) {
         if (!abortRequested) {
-            abortReason = reason;
+            abortReason = outcome;
             abortRequested = true;
             queue.close();
             schedule();
@@ -279,7 +280,7 @@ public final class Session implements AudioSession {
                 // Only when the gateway is shutting down. This thread holds the schedule flag, so no decoding task
                 // runs for this session: releasing here is safe.
                 abortRequested = true;
-                abortReason = "decoder unavailable (gateway stopping)";
+                abortReason = SessionOutcome.stopping("decoder unavailable (gateway stopping)");
                 queue.close();
                 release(abortReason);
                 scheduled.set(0);
@@ -293,7 +294,7 @@ public final class Session implements AudioSession {
         } catch (Throwable error) {
             LOG.log(System.Logger.Level.ERROR, "session " + id() + " in pipeline '" + pipeline.name() + "' failed", error);
             abortRequested = true;
-            abortReason = "error: " + HookRunner.describe(error);
+            abortReason = SessionOutcome.failed("error: " + HookRunner.describe(error));
             release(abortReason);
         } finally {
             scheduled.set(0);
@@ -316,9 +317,9 @@ public final class Session implements AudioSession {
             String failure = pipeline.startSession(this);
             if (failure != null) {
                 abortRequested = true;
-                abortReason = failure;
+                abortReason = SessionOutcome.refused(failure);
                 pipeline.metrics().sessionsFailed.increment();
-                release(failure);
+                release(abortReason);
                 return;
             }
             converter = AudioConverter.create(info.format(), pipeline.engineFormat());
@@ -351,7 +352,7 @@ public final class Session implements AudioSession {
             gate.decode(converter.flush(framesDecoded, Instant.now()), this::decode);
             recognizer.flush();
             gate.report(pipeline.metrics());
-            release("ended");
+            release(SessionOutcome.ended());
         }
     }
 
@@ -404,7 +405,7 @@ public final class Session implements AudioSession {
     }
 
     /** Releases the recognizer and everything else the session holds. Decoding task only; runs once. */
-    private void release(String reason) {
+    private void release(SessionOutcome reason) {
         if (released) {
             return;
         }
@@ -424,7 +425,7 @@ public final class Session implements AudioSession {
         });
     }
 
-    private void completeClosed(String reason) {
+    private void completeClosed(SessionOutcome reason) {
         closed.complete(reason);
     }
 

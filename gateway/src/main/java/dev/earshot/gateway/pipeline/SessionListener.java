@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.spi.transcript.TranscriptEvent;
 
 /**
@@ -24,9 +25,10 @@ public interface SessionListener {
     }
 
     /**
-     * The session closed by itself or was aborted by someone else ({@link Session#abort}): {@code reason} is
-     * "ended" after a graceful end, otherwise why it stopped. Not called when the owner closed the session.
+     * The session closed by itself or was aborted by someone else ({@link Session#abort}): {@code outcome} is
+     * {@link SessionOutcome.Kind#ENDED} after a graceful end, otherwise how and why it stopped. Not called when the
+     * owner closed the session.
      */
-    default void onClosed(String reason) {
+    default void onClosed(SessionOutcome outcome) {
     }
 }

@@ -30,8 +30,4 @@ public record SessionRequest(String origin, AudioFormat format, Pacing pacing, M
     public static SessionRequest of(String origin, AudioFormat format, Pacing pacing) {
         return new SessionRequest(origin, format, pacing, Map.of(), true, 0, List.of(), SessionListener.NONE, null);
     }
-
-    public SessionRequest withListener(SessionListener listener, Context home) {
-        return new SessionRequest(origin, format, pacing, attributes, words, maxAlternatives, phrases, listener, home);
-    }
 }

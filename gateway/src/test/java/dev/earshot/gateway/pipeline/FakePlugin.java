@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.spi.Plugin;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.audio.AudioFormat;
@@ -82,7 +83,7 @@ final class FakePlugin implements Plugin {
                     }
 
                     @Override
-                    public void sessionStopped(dev.earshot.spi.hook.SessionInfo session, String reason) {
+                    public void sessionStopped(dev.earshot.spi.hook.SessionInfo session, SessionOutcome reason) {
                         hookCalls.add("stopped " + session.id() + " " + reason);
                     }
                 };

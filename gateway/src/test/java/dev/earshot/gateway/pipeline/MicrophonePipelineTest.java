@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.gateway.PulseAudioServer;
 import dev.earshot.gateway.SpeechFixtures;
 import dev.earshot.gateway.plugin.ComponentKind;
@@ -177,8 +178,8 @@ class MicrophonePipelineTest {
         awaitTrue(() -> first.framesDecoded() >= 5, "audio flows");
 
         pulse.close(); // the device is gone
-        String reason = first.closed().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
-        assertEquals("ended", reason, "the session ended gracefully: its audio got a final");
+        SessionOutcome reason = first.closed().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(SessionOutcome.ended(), reason, "the session ended gracefully: its audio got a final");
         Thread.sleep(1000); // a few failed attempts to reopen, 200 then 400 ms apart
         assertEquals(0, pipeline.sessionCount(), "no session while the device is missing");
         assertTrue(threadNamed(THREAD).isPresent(), "the capture thread keeps trying");

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.LoadedPlugin;
 import dev.earshot.spi.Plugin;
@@ -117,7 +118,7 @@ class PluginHookIsolationTest {
             session.put(AudioFrame.copyOf(AudioFormat.SPEECH_16K, new byte[320], 0, 320, i, Instant.now()));
         }
         session.end();
-        assertEquals("ended", session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals(SessionOutcome.ended(), session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertEquals(5, session.framesDecoded());
         // Sinks are decoupled from the session: the final reaches the sink after the session has closed, not before.
         SessionLifecycleTest.awaitTrue(() -> fake.delivered.stream().anyMatch(e -> e.isFinal() && e.session().equals(session.id())),

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.LoadedPlugin;
 import dev.earshot.gateway.plugin.PluginFolder;
@@ -119,7 +120,7 @@ class PluginInstallTest {
             session.put(AudioFrame.copyOf(AudioFormat.SPEECH_16K, new byte[320], 0, 320, i, Instant.now()));
         }
         session.end();
-        assertEquals("ended", session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals(SessionOutcome.ended(), session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
         return session;
     }
 

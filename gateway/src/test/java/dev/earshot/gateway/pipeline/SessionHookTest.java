@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
@@ -64,7 +65,7 @@ class SessionHookTest {
     @Test
     void hooksSeeStartAndStopOfEverySession() throws Exception {
         Session session = open(runtime.pipeline("good").orElseThrow());
-        assertEquals("ended", session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals(SessionOutcome.ended(), session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertEquals(List.of("started " + session.id(), "stopped " + session.id() + " ended"), plugin.hookCalls);
     }
 
@@ -94,11 +95,11 @@ class SessionHookTest {
     @Test
     void aThrowingHookFailsItsSessionWithAnErrorNamingTheHookAndOthersKeepRunning() throws Exception {
         Session refused = open(runtime.pipeline("refusing").orElseThrow());
-        String reason = refused.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        assertEquals("plugin 'fake' hook 'refuser' sessionStarted failed: probe refuses test:hooks", reason);
+        SessionOutcome reason = refused.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(SessionOutcome.refused("plugin 'fake' hook 'refuser' sessionStarted failed: probe refuses test:hooks"), reason);
         assertEquals(0, refused.framesDecoded());
         Session fine = open(runtime.pipeline("good").orElseThrow());
-        assertEquals("ended", fine.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals(SessionOutcome.ended(), fine.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertEquals(5, fine.framesDecoded());
     }
 
@@ -106,9 +107,9 @@ class SessionHookTest {
     void aHangingHookIsCutOffAtTheTimeLimit() throws Exception {
         long begin = System.nanoTime();
         Session stuck = open(runtime.pipeline("stuck").orElseThrow());
-        String reason = stuck.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        SessionOutcome reason = stuck.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
-        assertEquals("plugin 'fake' hook 'hanger' sessionStarted did not return within 2000 ms", reason);
+        assertEquals(SessionOutcome.refused("plugin 'fake' hook 'hanger' sessionStarted did not return within 2000 ms"), reason);
         assertTrue(millis < 8000, "cut off near the 2 s limit, took " + millis + " ms");
         Pipeline pipeline = runtime.pipeline("stuck").orElseThrow();
         assertEquals(0, pipeline.engine().openRecognizers());
@@ -117,6 +118,6 @@ class SessionHookTest {
         assertEquals("plugin 'fake' hook 'hanger' sessionStarted did not return within 2000 ms", pipeline.failure());
         assertEquals(pipeline.failure(), runtime.plugins().plugin("fake").orElseThrow().failure());
         Session fine = open(runtime.pipeline("good").orElseThrow());
-        assertEquals("ended", fine.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals(SessionOutcome.ended(), fine.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
     }
 }

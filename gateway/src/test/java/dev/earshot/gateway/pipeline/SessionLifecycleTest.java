@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
@@ -109,7 +110,7 @@ class SessionLifecycleTest {
         AtomicBoolean closeReturned = new AtomicBoolean();
         AtomicReference<Session> ref = new AtomicReference<>();
         AtomicInteger transcripts = new AtomicInteger();
-        CompletableFuture<String> closedHeard = new CompletableFuture<>();
+        CompletableFuture<SessionOutcome> closedHeard = new CompletableFuture<>();
         SessionListener listener = new SessionListener() {
             @Override
             public void onTranscript(TranscriptEvent event) {
@@ -124,7 +125,7 @@ class SessionLifecycleTest {
             }
 
             @Override
-            public void onClosed(String reason) {
+            public void onClosed(SessionOutcome reason) {
                 if (closeReturned.get()) {
                     callbacksAfterClose.incrementAndGet();
                 }
@@ -165,7 +166,7 @@ class SessionLifecycleTest {
             default -> {
             }
         }
-        CompletableFuture<String> closed = session.closed().toCompletableFuture();
+        CompletableFuture<SessionOutcome> closed = session.closed().toCompletableFuture();
         try {
             if (mode == 1) {
                 // Closed from the callback, or ends by itself if fewer than three partials came.
@@ -181,7 +182,7 @@ class SessionLifecycleTest {
         }
         if (mode == 2) {
             // Graceful end: onClosed is the last call; anything after it counts as a violation.
-            assertEquals("ended", closedHeard.get(10, TimeUnit.SECONDS));
+            assertEquals(SessionOutcome.ended(), closedHeard.get(10, TimeUnit.SECONDS));
             closeReturned.set(true);
         }
         return session.framesDecoded() > 0 ? session.id() : null;
@@ -204,7 +205,7 @@ class SessionLifecycleTest {
             assertTrue(session.queuedFrames() <= 8, "queue within its bound");
         }
         session.end();
-        assertEquals("ended", session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals(SessionOutcome.ended(), session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
         awaitTrue(() -> !events.isEmpty() && events.get(events.size() - 1).isFinal(), "final delivered to listener");
         TranscriptEvent last = events.get(events.size() - 1);
         assertEquals("frames 100 samples 16000", last.text());
@@ -244,7 +245,7 @@ class SessionLifecycleTest {
         }
         session.end();
         assertFalse(session.flush(), "no flush after end");
-        assertEquals("ended", session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals(SessionOutcome.ended(), session.closed().toCompletableFuture().get(10, TimeUnit.SECONDS));
         awaitTrue(() -> calls.contains("final frames 15 samples 2400"), "final of the end, calls " + calls);
         int flushFinal = calls.indexOf("final frames 10 samples 1600");
         assertTrue(flushFinal > 0, "the flush reported the final of the first 10 frames: " + calls);

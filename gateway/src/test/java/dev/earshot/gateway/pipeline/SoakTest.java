@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.gateway.SpeechFixtures;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.spi.Plugin;
@@ -142,7 +143,7 @@ class SoakTest {
                 }
             }
             for (Session session : ended) {
-                assertEquals("ended", session.closed().toCompletableFuture().get(120, TimeUnit.SECONDS));
+                assertEquals(SessionOutcome.ended(), session.closed().toCompletableFuture().get(120, TimeUnit.SECONDS));
             }
         } finally {
             runtime.stop();

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.gateway.SpeechFixtures;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
@@ -55,7 +56,7 @@ final class SpeechFeed {
      * it (0: full speed).
      */
     void feed(Pipeline pipeline, byte[] pcm, long frameSleepMillis) throws Exception {
-        CompletableFuture<String> heardClosed = new CompletableFuture<>();
+        CompletableFuture<SessionOutcome> heardClosed = new CompletableFuture<>();
         Session session = pipeline.openSession(new SessionRequest("test:speech", AudioFormat.SPEECH_16K, Pacing.PACED,
                 Map.of(), true, 0, List.of(), new SessionListener() {
             @Override
@@ -64,7 +65,7 @@ final class SpeechFeed {
             }
 
             @Override
-            public void onClosed(String reason) {
+            public void onClosed(SessionOutcome reason) {
                 heardClosed.complete(reason);
             }
         }, null));

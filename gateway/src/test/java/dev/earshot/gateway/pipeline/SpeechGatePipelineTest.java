@@ -6,6 +6,7 @@ import dev.earshot.gateway.speech.SpeechGateMode;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.source.Pacing;
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import dev.earshot.spi.transcript.Word;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -61,7 +62,7 @@ class SpeechGatePipelineTest {
     /** Feeds 16 kHz PCM in 100 ms frames as one paced session of {@code origin}; its finals. */
     private List<TranscriptEvent> decode(String pipeline, String origin, byte[] pcm) throws Exception {
         List<TranscriptEvent> finals = new CopyOnWriteArrayList<>();
-        CompletableFuture<String> heard = new CompletableFuture<>();
+        CompletableFuture<SessionOutcome> heard = new CompletableFuture<>();
         Session session = runtime.pipeline(pipeline).orElseThrow().openSession(new SessionRequest(origin,
                 AudioFormat.SPEECH_16K, Pacing.PACED, Map.of(), true, 0, List.of(), new SessionListener() {
             @Override
@@ -72,7 +73,7 @@ class SpeechGatePipelineTest {
             }
 
             @Override
-            public void onClosed(String reason) {
+            public void onClosed(SessionOutcome reason) {
                 heard.complete(reason);
             }
         }, null));

@@ -1,5 +1,6 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.spi.source.SessionOutcome;
 import dev.earshot.gateway.SpeechFixtures;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.PluginRegistry;
@@ -53,7 +54,7 @@ class VoskSessionLifecycleTest {
             AtomicInteger ended = new AtomicInteger();
             int baseline = -1;
             for (int round = 0; round < 15; round++) {
-                List<CompletableFuture<String>> closed = new ArrayList<>();
+                List<CompletableFuture<SessionOutcome>> closed = new ArrayList<>();
                 for (int k = 0; k < 8; k++) {
                     boolean graceful = k % 2 == 0;
                     List<String> finals = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -67,8 +68,8 @@ class VoskSessionLifecycleTest {
                         }
 
                         @Override
-                        public void onClosed(String reason) {
-                            if ("ended".equals(reason) && String.join(" ", finals).equals("go forward ten meters")) {
+                        public void onClosed(SessionOutcome reason) {
+                            if (reason.isEnded() && String.join(" ", finals).equals("go forward ten meters")) {
                                 correct.incrementAndGet();
                             }
                         }

@@ -147,21 +147,7 @@ class VoskEndpointTest {
     void aPipelineStopFlushesTheFinalThenClosesWith1001() throws Exception {
         List<String> texts = new java.util.concurrent.CopyOnWriteArrayList<>();
         CompletableFuture<String> closed = new CompletableFuture<>();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(uri()),
-                new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                        texts.add(data.toString());
-                        socket.request(1);
-                        return null;
-                    }
-
-                    @Override
-                    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
-                        closed.complete(statusCode + " " + reason);
-                        return null;
-                    }
-                }).get(5, TimeUnit.SECONDS);
+        WebSocket ws = connect(texts, closed);
         byte[] speech = java.nio.file.Files.readAllBytes(dev.earshot.gateway.SpeechFixtures.DATA.resolve("goforward.raw"));
         ws.sendText("{\"config\": {\"sample_rate\": 16000}}", true).get(5, TimeUnit.SECONDS);
         int messages = 0;
@@ -183,5 +169,61 @@ class VoskEndpointTest {
         } finally {
             pipeline.start();
         }
+    }
+
+    /**
+     * The close code follows how the session closed, not its wording: aborted because the pipeline stops is 1001
+     * (going away, try again), aborted by an operator or failed is 1011; the client's eof is a normal 1000.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+            "STOPPING, pipeline stopped, 1001",
+            "ABORTED, closed through the API, 1011",
+            "FAILED, decoder stopping badly, 1011",
+            "EOF, , 1000"})
+    void theCloseCodeFollowsTheSessionOutcome(String kind, String cause, int expected) throws Exception {
+        List<String> texts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<String> closed = new CompletableFuture<>();
+        WebSocket ws = connect(texts, closed);
+        byte[] speech = Files.readAllBytes(SpeechFixtures.DATA.resolve("goforward.raw"));
+        ws.sendText("{\"config\": {\"sample_rate\": 16000}}", true).get(5, TimeUnit.SECONDS);
+        ws.sendBinary(ByteBuffer.wrap(speech, 0, CHUNK), true).get(5, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (texts.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, texts.size(), "the audio message was answered: " + texts);
+        if (kind.equals("EOF")) {
+            ws.sendText("{\"eof\" : 1}", true).get(5, TimeUnit.SECONDS);
+        } else {
+            var session = gateway.runtime().pipeline("default").orElseThrow().sessions().stream()
+                    .filter(s -> s.info().origin().startsWith("vosk:")).findFirst().orElseThrow();
+            session.abort(new dev.earshot.spi.source.SessionOutcome(
+                    dev.earshot.spi.source.SessionOutcome.Kind.valueOf(kind), cause));
+        }
+        String close = closed.get(10, TimeUnit.SECONDS);
+        assertEquals(expected, Integer.parseInt(close.substring(0, close.indexOf(' '))), "closed: " + close);
+        if (cause != null) {
+            assertEquals(expected + " session closed: " + cause, close);
+        }
+    }
+
+    /** A client that collects every text reply in {@code texts} and completes {@code closed} with "status reason". */
+    private WebSocket connect(List<String> texts, CompletableFuture<String> closed) throws Exception {
+        return HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(uri()),
+                new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                        texts.add(data.toString());
+                        socket.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
+                        closed.complete(statusCode + " " + reason);
+                        return null;
+                    }
+                }).get(5, TimeUnit.SECONDS);
     }
 }

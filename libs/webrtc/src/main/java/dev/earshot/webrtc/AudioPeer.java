@@ -14,7 +14,6 @@ import dev.onvoid.webrtc.media.audio.AudioTrackSink;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static java.util.Objects.requireNonNull;
@@ -65,7 +64,6 @@ public final class AudioPeer implements AutoCloseable {
     private final Listener listener;
     private final ReentrantLock callbacks = new ReentrantLock();
     private volatile boolean open = true;
-    private final AtomicLong chunks = new AtomicLong();
     private final CompletableFuture<Void> gathered = new CompletableFuture<>();
     private final Sink sink = new Sink();
     private final CompletableFuture<ReceiveStats> finalStats = new CompletableFuture<>();
@@ -85,11 +83,6 @@ public final class AudioPeer implements AutoCloseable {
     /** The SDP answer, with all our ICE candidates (gathering finished or timed out before it was taken). */
     public String answerSdp() {
         return answer;
-    }
-
-    /** Audio chunks (about 10 ms each) received from the peer so far. */
-    public long audioChunks() {
-        return chunks.get();
     }
 
     public boolean isOpen() {
@@ -335,7 +328,6 @@ public final class AudioPeer implements AutoCloseable {
                 }
                 mono[i] = (short) (sum / channels);
             }
-            chunks.incrementAndGet();
             short[] samples = mono;
             dispatch(() -> listener.onAudio(samples, frames, sampleRate));
         }

@@ -1,5 +1,7 @@
 package dev.earshot.spi.hook;
 
+import dev.earshot.spi.source.SessionOutcome;
+
 /**
  * Per-session lifecycle hooks, attached to a pipeline with {@code earshot.pipelines.<name>.hooks}.
  *
@@ -19,9 +21,9 @@ public interface SessionHook extends AutoCloseable {
     /**
      * After the session's last transcript was emitted and its recognizer released. Called once for every session
      * whose {@link #sessionStarted} was called (also when a hook refused it); not for a session that was closed
-     * before its hooks were started.
+     * before its hooks were started. {@code outcome} says how it closed ({@link SessionOutcome.Kind}) and why.
      */
-    default void sessionStopped(SessionInfo session, String reason) throws Exception {
+    default void sessionStopped(SessionInfo session, SessionOutcome outcome) throws Exception {
     }
 
     /** Releases the hook. Idempotent; no hook method is called after it returns. */

@@ -45,8 +45,8 @@ public interface AudioSession extends AutoCloseable {
      */
     void end();
 
-    /** Completes when the session has closed (after its last transcript), with the reason it closed. */
-    CompletionStage<String> closed();
+    /** Completes when the session has closed (after its last transcript), with how and why it closed. */
+    CompletionStage<SessionOutcome> closed();
 
     /** Aborts the session: queued audio is discarded and nothing more is emitted. Idempotent and thread-safe. */
     @Override

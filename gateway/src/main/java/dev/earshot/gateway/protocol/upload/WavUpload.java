@@ -11,6 +11,7 @@ import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.audio.Wav;
 import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.transcript.TranscriptEvent;
+import dev.earshot.spi.source.SessionOutcome;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -282,9 +283,9 @@ final class WavUpload implements SessionListener {
     }
 
     @Override
-    public void onClosed(String reason) {
-        if (!"ended".equals(reason)) {
-            fail(500, "transcription failed: " + reason);
+    public void onClosed(SessionOutcome outcome) {
+        if (!outcome.isEnded()) {
+            fail(500, "transcription failed: " + outcome);
         } else if (!fed) {
             // Ended by a pipeline stop before the whole upload was fed: a partial answer would look complete.
             reply.retryAfter();

@@ -2,19 +2,17 @@ package dev.earshot.gateway.protocol.voskserver;
 
 import dev.earshot.gateway.protocol.ClientFlow;
 import dev.earshot.gateway.protocol.ConnectionGuard;
+import dev.earshot.gateway.protocol.ProtocolConnection;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;
-import dev.earshot.gateway.pipeline.SessionListener;
 import dev.earshot.gateway.pipeline.SessionRefusedException;
 import dev.earshot.gateway.pipeline.SessionRequest;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.source.Pacing;
-import dev.earshot.spi.transcript.Alternative;
 import dev.earshot.spi.transcript.TranscriptEvent;
-import dev.earshot.spi.transcript.Word;
-import io.vertx.core.Context;
+import dev.earshot.spi.source.SessionOutcome;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -23,7 +21,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -65,11 +62,10 @@ import static java.util.Objects.requireNonNull;
  * still owed are bounded by the session's queue); a client that leaves it full for
  * {@code earshot.ingest.write-stall-timeout} is closed (1008, then its TCP connection).
  */
-final class VoskConnection implements SessionListener {
+final class VoskConnection extends ProtocolConnection {
 
     private static final Logger LOG = Logger.getLogger(VoskConnection.class);
     private static final Object RESET = new Object();
-    private static final int REASON_MAX = 120;
 
     /** The configured limits of every connection. */
     record Limits(String pipeline, int defaultSampleRate, long maxMessageBytes, Duration idleTimeout,
@@ -83,17 +79,11 @@ final class VoskConnection implements SessionListener {
     private final ServerWebSocket socket;
     private final GatewayRuntime runtime;
     private final Limits limits;
-    private final Runnable onDone;
-    private final Context context;
-    private final ClientFlow flow;
     private final Runnable hangUp;
 
     /** What the client asked for; vosk-server's defaults until its config message. */
     private VoskClientConfig config;
 
-    private Session session;
-    /** Frames and resets not yet accepted by the session (its queue was full). */
-    private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private final ArrayDeque<Owed> owed = new ArrayDeque<>();
     private final List<TranscriptEvent> finals = new ArrayList<>();
     private String partial = "";
@@ -101,19 +91,13 @@ final class VoskConnection implements SessionListener {
     private long itemsDecoded;
     private long frameSequence;
     private int carry = -1;
-    private boolean eofRequested;
-    private boolean ended;
-    private boolean closing;
-    private long lastActivity = System.nanoTime();
-    private long idleTimer = -1;
 
     /** @param hangUp closes the client's TCP connection at once (for a client that reads nothing, not even a close) */
     VoskConnection(ServerWebSocket socket, GatewayRuntime runtime, Limits limits, Runnable hangUp, Runnable onDone) {
+        super(Vertx.currentContext(), limits.idleTimeout(), "earshot.ingest.vosk.idle-timeout", onDone);
         this.socket = requireNonNull(socket, "socket is null");
         this.runtime = requireNonNull(runtime, "runtime is null");
-        this.limits = requireNonNull(limits, "limits is null");
-        this.onDone = requireNonNull(onDone, "onDone is null");
-        this.context = Vertx.currentContext();
+        this.limits = limits;
         this.hangUp = requireNonNull(hangUp, "hangUp is null");
         this.flow = new ClientFlow(context, socket, socket, limits.writeStallTimeout(), () -> { }, this::onStalled);
         this.config = VoskClientConfig.defaults(limits.defaultSampleRate());
@@ -123,8 +107,8 @@ final class VoskConnection implements SessionListener {
         socket.textMessageHandler(this::onText);
         socket.binaryMessageHandler(this::onBinary);
         socket.exceptionHandler(error -> LOG.debugf("vosk connection %s: %s", socket.remoteAddress(), error.toString()));
-        socket.closeHandler(ignored -> onSocketClosed());
-        armIdleTimer(limits.idleTimeout().toMillis());
+        socket.closeHandler(ignored -> release());
+        startIdleTimer();
     }
 
     // ---- client messages ----------------------------------------------------------------------------------------
@@ -141,7 +125,7 @@ final class VoskConnection implements SessionListener {
 
     private void handleText(String text) {
         lastActivity = System.nanoTime();
-        if (closing || eofRequested) {
+        if (closing || endRequested) {
             return;
         }
         if (text.length() > limits.maxMessageBytes()) {
@@ -208,7 +192,7 @@ final class VoskConnection implements SessionListener {
 
     private void handleBinary(Buffer data) {
         lastActivity = System.nanoTime();
-        if (closing || eofRequested) {
+        if (closing || endRequested) {
             return;
         }
         if (data.length() > limits.maxMessageBytes()) {
@@ -259,7 +243,7 @@ final class VoskConnection implements SessionListener {
         if (!openSession()) {
             return;
         }
-        eofRequested = true;
+        endRequested = true;
         pump();
     }
 
@@ -317,31 +301,19 @@ final class VoskConnection implements SessionListener {
         return null;
     }
 
-    /** Hands pending frames and resets to the session until its queue is full; then waits for it with the socket paused. */
-    private void pump() {
-        if (closing || session == null) {
-            return;
-        }
-        while (!pending.isEmpty()) {
-            Object item = pending.peek();
-            boolean accepted = item == RESET ? session.flush() : session.offer((AudioFrame) item);
-            if (!accepted) {
-                if (session.isOpen()) {
-                    flow.hold(ClientFlow.Hold.SESSION);
-                    session.onDrain(this::pump);
-                }
-                return;
-            }
-            pending.poll();
-        }
-        if (flow.held(ClientFlow.Hold.SESSION)) {
-            flow.release(ClientFlow.Hold.SESSION);
-            lastActivity = System.nanoTime();
-        }
-        if (eofRequested && !ended) {
-            ended = true;
-            session.end();
-        }
+    @Override
+    protected boolean offer(Session target, Object item) {
+        return item == RESET ? target.flush() : target.offer((AudioFrame) item);
+    }
+
+    @Override
+    protected boolean waitingForUs() {
+        return !owed.isEmpty() || (endRequested && !closing);
+    }
+
+    @Override
+    protected void closeIdle(String message) {
+        fail(1001, message);
     }
 
     private void owe(boolean reset) {
@@ -368,22 +340,18 @@ final class VoskConnection implements SessionListener {
     }
 
     @Override
-    public void onClosed(String reason) {
-        if (closing) {
-            return;
-        }
-        if ("ended".equals(reason)) {
+    protected void sessionClosed(SessionOutcome outcome) {
+        if (outcome.isEnded()) {
             // After the client's eof, or ended by a pipeline stop: either way the final is flushed and sent.
             sendOwedReplies();
             send(finalReply());
-            if (eofRequested) {
+            if (endRequested) {
                 close((short) 1000, null);
             } else {
                 fail(1001, "pipeline '" + limits.pipeline() + "' stopped");
             }
         } else {
-            fail(reason.startsWith("pipeline stopped") || reason.contains("stopping") ? 1001 : 1011,
-                    "session closed: " + reason);
+            fail(outcome.kind() == SessionOutcome.Kind.STOPPING ? 1001 : 1011, "session closed: " + outcome);
         }
     }
 
@@ -402,61 +370,7 @@ final class VoskConnection implements SessionListener {
     private String finalReply() {
         List<TranscriptEvent> events = List.copyOf(finals);
         finals.clear();
-        if (config.maxAlternatives() > 0) {
-            JsonArray alternatives = new JsonArray();
-            int ranks = events.stream().mapToInt(e -> e.alternatives().size()).min().orElse(0);
-            if (events.isEmpty() || ranks == 0) {
-                StringBuilder text = new StringBuilder();
-                JsonArray result = new JsonArray();
-                for (TranscriptEvent e : events) {
-                    text.append(text.length() == 0 ? "" : " ").append(e.text());
-                    e.words().forEach(w -> result.add(word(w)));
-                }
-                JsonObject only = new JsonObject().put("confidence", events.isEmpty() ? 0.0 : 1.0);
-                if (config.words() && !result.isEmpty()) {
-                    only.put("result", result);
-                }
-                alternatives.add(only.put("text", text.toString()));
-            } else {
-                for (int rank = 0; rank < ranks; rank++) {
-                    double confidence = 0;
-                    StringBuilder text = new StringBuilder();
-                    JsonArray result = new JsonArray();
-                    for (TranscriptEvent e : events) {
-                        Alternative alternative = e.alternatives().get(rank);
-                        confidence += alternative.confidence();
-                        text.append(text.length() == 0 ? "" : " ").append(alternative.text());
-                        alternative.words().forEach(w -> result.add(word(w)));
-                    }
-                    JsonObject entry = new JsonObject().put("confidence", confidence);
-                    if (config.words() && !result.isEmpty()) {
-                        entry.put("result", result);
-                    }
-                    alternatives.add(entry.put("text", text.toString()));
-                }
-            }
-            return new JsonObject().put("alternatives", alternatives).encode();
-        }
-        StringBuilder text = new StringBuilder();
-        JsonArray result = new JsonArray();
-        for (TranscriptEvent e : events) {
-            text.append(text.length() == 0 ? "" : " ").append(e.text());
-            e.words().forEach(w -> result.add(word(w)));
-        }
-        JsonObject reply = new JsonObject();
-        if (config.words() && !result.isEmpty()) {
-            reply.put("result", result);
-        }
-        return reply.put("text", text.toString()).encode();
-    }
-
-    /** A word as vosk-server writes it: conf (when known), end, start, word. */
-    private static JsonObject word(Word word) {
-        JsonObject json = new JsonObject();
-        if (!Double.isNaN(word.confidence())) {
-            json.put("conf", word.confidence());
-        }
-        return json.put("end", word.end()).put("start", word.start()).put("word", word.word());
+        return VoskReplies.finalReply(events, config.maxAlternatives(), config.words());
     }
 
     // ---- closing ------------------------------------------------------------------------------------------------
@@ -483,69 +397,17 @@ final class VoskConnection implements SessionListener {
     }
 
     private void close(short status, String reason) {
-        if (closing) {
+        if (!closeConnection()) {
             return;
         }
-        closing = true;
-        release();
-        String shortReason = reason == null ? null : truncate(reason);
+        String shortReason = reason == null ? null : VoskReplies.truncate(reason);
         socket.close(status, shortReason);
     }
 
-    private void onSocketClosed() {
-        closing = true;
-        release();
-    }
-
-    private void release() {
-        if (idleTimer >= 0) {
-            context.owner().cancelTimer(idleTimer);
-            idleTimer = -1;
-        }
-        pending.clear();
+    @Override
+    protected void releaseMore() {
         owed.clear();
         finals.clear();
-        Session current = session;
-        if (current != null) {
-            current.close();
-        }
-        flow.close();
-        Runnable done = onDoneOnce();
-        if (done != null) {
-            done.run();
-        }
-    }
-
-    private boolean doneRun;
-
-    private Runnable onDoneOnce() {
-        if (doneRun) {
-            return null;
-        }
-        doneRun = true;
-        return onDone;
-    }
-
-    /** One timer per connection, re-armed for the remaining time: not touched per message. */
-    private void armIdleTimer(long delayMillis) {
-        idleTimer = context.owner().setTimer(Math.max(1, delayMillis), id -> {
-            idleTimer = -1;
-            if (closing) {
-                return;
-            }
-            long idleNanos = limits.idleTimeout().toNanos();
-            long quiet = System.nanoTime() - lastActivity;
-            boolean waitingForUs = flow.held(ClientFlow.Hold.SESSION) || !flow.writable() || !owed.isEmpty()
-                    || (eofRequested && !closing);
-            if (waitingForUs) {
-                lastActivity = System.nanoTime();
-                armIdleTimer(limits.idleTimeout().toMillis());
-            } else if (quiet >= idleNanos) {
-                fail(1001, "idle for " + limits.idleTimeout().toSeconds() + " s (earshot.ingest.vosk.idle-timeout)");
-            } else {
-                armIdleTimer((idleNanos - quiet) / 1_000_000);
-            }
-        });
     }
 
     private static boolean truthy(Object value) {
@@ -559,18 +421,5 @@ final class VoskConnection implements SessionListener {
             return !s.isEmpty();
         }
         return value != null;
-    }
-
-    /** A close reason fits 123 bytes of UTF-8. */
-    private static String truncate(String reason) {
-        byte[] utf8 = reason.getBytes(StandardCharsets.UTF_8);
-        if (utf8.length <= REASON_MAX) {
-            return reason;
-        }
-        String cut = new String(utf8, 0, REASON_MAX - 3, StandardCharsets.UTF_8);
-        while (cut.getBytes(StandardCharsets.UTF_8).length > REASON_MAX - 3) {
-            cut = cut.substring(0, cut.length() - 1);
-        }
-        return cut + "...";
     }
 }

@@ -43,26 +43,26 @@ public class VoskEndpoint {
     /** Kernel send buffer of each connection of the dedicated port (instead of autotuning up to megabytes). */
     static final int SEND_BUFFER = 64 * 1024;
 
-    @Inject
-    Vertx vertx;
-
-    @Inject
-    Gateway gateway;
-
-    @Inject
-    EarshotConfig config;
-
-    @Inject
-    AccessGuard access;
-
-    @Inject
-    ConnectionGuard guard;
+    private final Vertx vertx;
+    private final Gateway gateway;
+    private final EarshotConfig config;
+    private final AccessGuard access;
+    private final ConnectionGuard guard;
 
     private final AtomicInteger connections = new AtomicInteger();
     /** TCP connections of the dedicated port, by connection: true once over the per-address limit. */
     private final Map<HttpConnection, Boolean> dedicated = new ConcurrentHashMap<>();
     private volatile HttpServer server;
     private volatile VoskConnection.Limits limits;
+
+    @Inject
+    VoskEndpoint(Vertx vertx, Gateway gateway, EarshotConfig config, AccessGuard access, ConnectionGuard guard) {
+        this.vertx = vertx;
+        this.gateway = gateway;
+        this.config = config;
+        this.access = access;
+        this.guard = guard;
+    }
 
     /** After the gateway's runtime started (default observer priority). */
     void onStart(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.APPLICATION + 1000) StartupEvent event) {

@@ -2,6 +2,7 @@ package dev.earshot.gateway.protocol.whip;
 
 import dev.earshot.gateway.Gateway;
 import dev.earshot.gateway.config.EarshotConfig;
+import dev.earshot.gateway.protocol.HttpText;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;
@@ -18,9 +19,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.Priority;
@@ -29,10 +28,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -66,23 +61,22 @@ public class WhipEndpoint {
     /** The pipeline session behind a WHIP resource (as in {@code /api/sessions}), in the 201 answer. */
     public static final String SESSION_HEADER = "X-Earshot-Session";
 
-    @Inject
-    Vertx vertx;
-
-    @Inject
-    Gateway gateway;
-
-    @Inject
-    EarshotConfig config;
-
-    @Inject
-    MeterRegistry registry;
+    private final Gateway gateway;
+    private final EarshotConfig config;
+    private final MeterRegistry registry;
 
     /** Open resources by session id; counts toward max-sessions from the POST until the end. */
     private final Map<String, WhipSession> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger reserved = new AtomicInteger();
     private volatile WebRtcAudio webrtc;
     private volatile boolean stopping;
+
+    @Inject
+    WhipEndpoint(Gateway gateway, EarshotConfig config, MeterRegistry registry) {
+        this.gateway = gateway;
+        this.config = config;
+        this.registry = registry;
+    }
 
     void onStart(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.APPLICATION + 1000) StartupEvent event) {
         EarshotConfig.WhipConfig whip = config.ingest().whip();
@@ -193,8 +187,7 @@ public class WhipEndpoint {
         GatewayRuntime runtime = gateway.runtime();
         WebRtcAudio rtc = webrtc;
         if (runtime == null || rtc == null || stopping || gateway.shuttingDown()) {
-            error(ctx, 503, gateway.shuttingDown() || stopping ? "the gateway is shutting down" : "the gateway is starting",
-                    Map.of("Retry-After", "5"));
+            HttpText.unavailable(ctx, gateway.shuttingDown() || stopping ? "the gateway is shutting down" : "the gateway is starting");
             return;
         }
         Pipeline pipeline = runtime.pipeline(pipelineName).orElse(null);
@@ -208,8 +201,7 @@ public class WhipEndpoint {
         }
         if (reserved.incrementAndGet() > whip.maxSessions()) {
             reserved.decrementAndGet();
-            error(ctx, 503, whip.maxSessions() + " WHIP sessions are open (earshot.ingest.whip.max-sessions)",
-                    Map.of("Retry-After", "5"));
+            HttpText.unavailable(ctx, whip.maxSessions() + " WHIP sessions are open (earshot.ingest.whip.max-sessions)");
             return;
         }
         readBody(ctx, whip.maxOfferSize().asLongValue(), "offer", body -> {
@@ -242,7 +234,7 @@ public class WhipEndpoint {
                     true, 0, List.of(), whipSession.sessionListener(), home));
         } catch (SessionRefusedException e) {
             reserved.decrementAndGet();
-            error(ctx, 503, e.getMessage(), Map.of("Retry-After", "5"));
+            HttpText.unavailable(ctx, e.getMessage());
             return;
         }
         whipSession.bind(session);
@@ -343,119 +335,15 @@ public class WhipEndpoint {
                 .tag("kind", kind).register(registry).increment(seconds);
     }
 
-    private boolean hasType(RoutingContext ctx, String expected) {
-        String type = ctx.request().getHeader("Content-Type");
-        String base = type == null ? "" : type.split(";", 2)[0].trim();
-        if (!base.equalsIgnoreCase(expected)) {
-            error(ctx, 415, "Content-Type must be " + expected + (type == null ? " (none was sent)" : ", not '" + type + "'"),
-                    Map.of("Accept-Post", "application/sdp"));
-            return false;
-        }
-        return true;
+    private static boolean hasType(RoutingContext ctx, String expected) {
+        return HttpText.hasType(ctx, expected, Map.of("Accept-Post", "application/sdp"));
     }
 
-    /**
-     * Reads a UTF-8 text body of at most {@code max} bytes; {@code then} gets it, or null after 413/400 was sent.
-     * The rest of an oversized body is read and dropped (bounded) before its connection is closed.
-     */
-    private void readBody(RoutingContext ctx, long max, String what, Consumer<String> then) {
-        HttpServerRequest request = ctx.request();
-        String length = request.getHeader("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.trim()) > max) {
-                    tooLarge(ctx, max, what);
-                    then.accept(null);
-                    return;
-                }
-            } catch (NumberFormatException e) {
-                error(ctx, 400, "Content-Length '" + length + "' is not a number", Map.of("Connection", "close"));
-                then.accept(null);
-                return;
-            }
-        }
-        Buffer body = Buffer.buffer();
-        boolean[] done = new boolean[1];
-        request.handler(chunk -> {
-            if (done[0]) {
-                return;
-            }
-            if (body.length() + chunk.length() > max) {
-                done[0] = true;
-                tooLarge(ctx, max, what);
-                then.accept(null);
-                return;
-            }
-            body.appendBuffer(chunk);
-        });
-        request.exceptionHandler(e -> {
-            if (!done[0]) {
-                done[0] = true;
-                then.accept(null);
-            }
-        });
-        request.endHandler(v -> {
-            if (done[0]) {
-                return;
-            }
-            done[0] = true;
-            try {
-                String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body.getBytes())).toString();
-                then.accept(text);
-            } catch (CharacterCodingException e) {
-                error(ctx, 400, "invalid " + what + ": the body is not UTF-8 text", Map.of());
-                then.accept(null);
-            }
-        });
-        request.resume();
-    }
-
-    private void tooLarge(RoutingContext ctx, long max, String what) {
-        HttpServerResponse response = ctx.response();
-        if (response.ended() || response.closed()) {
-            return;
-        }
-        // Connection: close, so that the client does not send another request on a connection about to be closed.
-        response.setStatusCode(413).putHeader("Content-Type", "text/plain; charset=utf-8").putHeader("Connection", "close")
-                .end("the " + what + " is larger than " + max + " bytes (earshot.ingest.whip.max-offer-size)\n");
-        drainThenClose(ctx);
-    }
-
-    /** How much of a refused body is read and dropped before its connection is closed anyway. */
-    private static final long DRAIN_LIMIT = 1024 * 1024;
-
-    /**
-     * Reads and drops the rest of a refused body (at most {@link #DRAIN_LIMIT} bytes, for at most 5 s), then closes
-     * the connection. Closing while the client is still sending would make the TCP stack reset the connection, and
-     * the client would lose the 413 it was sent.
-     */
-    private static void drainThenClose(RoutingContext ctx) {
-        HttpServerRequest request = ctx.request();
-        long[] dropped = {0};
-        long timer = ctx.vertx().setTimer(5000, id -> request.connection().close());
-        request.handler(chunk -> {
-            dropped[0] += chunk.length();
-            if (dropped[0] > DRAIN_LIMIT) {
-                ctx.vertx().cancelTimer(timer);
-                request.connection().close();
-            }
-        });
-        request.endHandler(v -> {
-            ctx.vertx().cancelTimer(timer);
-            request.connection().close();
-        });
-        request.exceptionHandler(e -> ctx.vertx().cancelTimer(timer));
-        request.resume();
+    private static void readBody(RoutingContext ctx, long max, String what, Consumer<String> then) {
+        HttpText.readBody(ctx, max, what, "earshot.ingest.whip.max-offer-size", then);
     }
 
     private static void error(RoutingContext ctx, int status, String message, Map<String, String> headers) {
-        HttpServerResponse response = ctx.response();
-        if (response.ended() || response.closed()) {
-            return;
-        }
-        response.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
-        headers.forEach(response::putHeader);
-        response.end(message + "\n");
+        HttpText.error(ctx, status, message, headers);
     }
 }

@@ -6,6 +6,7 @@ import dev.earshot.webrtc.AudioPeer;
 import dev.earshot.webrtc.ReceiveStats;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
+import dev.earshot.spi.source.SessionOutcome;
 import io.vertx.core.Context;
 import org.jboss.logging.Logger;
 
@@ -96,8 +97,8 @@ final class WhipSession {
     SessionListener sessionListener() {
         return new SessionListener() {
             @Override
-            public void onClosed(String reason) {
-                end(reason.equals("ended") ? "ended" : "the session was closed: " + reason, "aborted");
+            public void onClosed(SessionOutcome outcome) {
+                end(outcome.isEnded() ? outcome.cause() : "the session was closed: " + outcome, "aborted");
             }
         };
     }

@@ -2,10 +2,10 @@ package dev.earshot.gateway.protocol.wyomingserver;
 
 import dev.earshot.gateway.protocol.ClientFlow;
 import dev.earshot.gateway.protocol.ConnectionGuard;
+import dev.earshot.gateway.protocol.ProtocolConnection;
 import dev.earshot.gateway.pipeline.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.Session;
-import dev.earshot.gateway.pipeline.SessionListener;
 import dev.earshot.gateway.pipeline.SessionRefusedException;
 import dev.earshot.gateway.pipeline.SessionRequest;
 import dev.earshot.spi.audio.AudioFormat;
@@ -14,7 +14,7 @@ import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.audio.Wav;
 import dev.earshot.spi.source.Pacing;
 import dev.earshot.spi.transcript.TranscriptEvent;
-import io.vertx.core.Context;
+import dev.earshot.spi.source.SessionOutcome;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -28,7 +28,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -60,7 +59,7 @@ import static java.util.Objects.requireNonNull;
  * client that leaves it full for {@code earshot.ingest.write-stall-timeout} is closed. A client that has sent no
  * complete event within {@code earshot.ingest.handshake-timeout} is closed.
  */
-final class WyomingConnection implements SessionListener {
+final class WyomingConnection extends ProtocolConnection {
 
     private static final Logger LOG = Logger.getLogger(WyomingConnection.class);
 
@@ -73,35 +72,23 @@ final class WyomingConnection implements SessionListener {
     private final GatewayRuntime runtime;
     private final Limits limits;
     private final Supplier<JsonObject> info;
-    private final Runnable onDone;
-    private final Context context;
     private final WyomingReader reader;
-    private final ClientFlow flow;
 
     private String language;
-    private Session session;
     /** Width in bytes of the audio announced by audio-start (1 to 4). */
     private int width;
     private AudioFormat announced;
-    private final ArrayDeque<AudioFrame> pending = new ArrayDeque<>();
     private final StringBuilder text = new StringBuilder();
     private long frameSequence;
-    private boolean stopRequested;
-    private boolean ended;
-    private boolean closing;
     private boolean processing;
     private boolean greeted;
-    private boolean done;
-    private long lastActivity = System.nanoTime();
-    private long idleTimer = -1;
 
     WyomingConnection(NetSocket socket, GatewayRuntime runtime, Limits limits, Supplier<JsonObject> info, Runnable onDone) {
+        super(Vertx.currentContext(), limits.idleTimeout(), "earshot.ingest.wyoming.idle-timeout", onDone);
         this.socket = requireNonNull(socket, "socket is null");
         this.runtime = requireNonNull(runtime, "runtime is null");
-        this.limits = requireNonNull(limits, "limits is null");
+        this.limits = limits;
         this.info = requireNonNull(info, "info is null");
-        this.onDone = requireNonNull(onDone, "onDone is null");
-        this.context = Vertx.currentContext();
         this.reader = new WyomingReader(limits.maxHeaderBytes(), limits.maxMessageBytes());
         this.flow = new ClientFlow(context, socket, socket, limits.writeStallTimeout(), this::process, this::onStalled);
     }
@@ -109,11 +96,8 @@ final class WyomingConnection implements SessionListener {
     void start() {
         socket.handler(this::onBytes);
         socket.exceptionHandler(error -> LOG.debugf("wyoming connection %s: %s", socket.remoteAddress(), error.toString()));
-        socket.closeHandler(ignored -> {
-            closing = true;
-            release();
-        });
-        armIdleTimer(limits.idleTimeout().toMillis());
+        socket.closeHandler(ignored -> release());
+        startIdleTimer();
         context.owner().setTimer(Math.max(1, limits.handshakeTimeout().toMillis()), id -> {
             if (!greeted && !closing) {
                 String message = "no complete event within " + limits.handshakeTimeout().toMillis()
@@ -128,7 +112,6 @@ final class WyomingConnection implements SessionListener {
     private void onStalled() {
         limits.guard().closed("wyoming", "write-stall", String.valueOf(socket.remoteAddress()), "it read none of its "
                 + "replies for " + limits.writeStallTimeout().toSeconds() + " s (earshot.ingest.write-stall-timeout)");
-        closing = true;
         release();
         // Not socket.close(): it waits for the replies the client never reads, and reading resumes meanwhile.
         ConnectionGuard.hangUp(socket);
@@ -157,7 +140,7 @@ final class WyomingConnection implements SessionListener {
 
     /** Audio stopped, its transcript not yet sent: later events wait in order. */
     private boolean awaitingTranscript() {
-        return stopRequested && session != null;
+        return endRequested && session != null;
     }
 
     /** Handles complete events until more bytes are needed or the session's queue is full. */
@@ -255,16 +238,14 @@ final class WyomingConnection implements SessionListener {
         }
         AudioFormat format = new AudioFormat(rate, channels);
         try {
-            session = pipeline.openSession(new SessionRequest("wyoming:" + socket.remoteAddress(), format, Pacing.PACED,
+            nextSession(pipeline.openSession(new SessionRequest("wyoming:" + socket.remoteAddress(), format, Pacing.PACED,
                     Map.of("client", String.valueOf(socket.remoteAddress()), "language", language == null ? "" : language),
-                    true, 0, List.of(), this, context));
+                    true, 0, List.of(), this, context)));
         } catch (SessionRefusedException e) {
             throw new WyomingReader.ProtocolException(e.retryable() ? "busy" : "refused", e.getMessage());
         }
         announced = format;
         width = bytes;
-        stopRequested = false;
-        ended = false;
         text.setLength(0);
         write("transcript-start", language == null ? new JsonObject() : new JsonObject().put("language", language), null);
     }
@@ -273,7 +254,7 @@ final class WyomingConnection implements SessionListener {
         if (session == null) {
             // Some clients skip audio-start: the first chunk announces the format.
             startAudio(data);
-        } else if (stopRequested) {
+        } else if (endRequested) {
             throw new WyomingReader.ProtocolException("bad-order", "audio-chunk after audio-stop");
         } else {
             int rate = WyomingReader.integer(data, "rate", AudioFormat.MIN_SAMPLE_RATE, AudioFormat.MAX_SAMPLE_RATE);
@@ -319,36 +300,30 @@ final class WyomingConnection implements SessionListener {
             sendTranscript();
             return;
         }
-        if (!stopRequested) {
-            stopRequested = true;
+        if (!endRequested) {
+            endRequested = true;
             pump();
         }
     }
 
-    /** Hands pending frames to the session; when its queue is full, pauses the socket until the drain signal. */
-    private void pump() {
-        if (closing || session == null) {
-            return;
-        }
-        while (!pending.isEmpty()) {
-            if (!session.offer(pending.peek())) {
-                if (session.isOpen()) {
-                    flow.hold(ClientFlow.Hold.SESSION);
-                    session.onDrain(this::pump);
-                }
-                return;
-            }
-            pending.poll();
-        }
-        if (stopRequested && !ended) {
-            ended = true;
-            session.end();
-        }
-        if (flow.held(ClientFlow.Hold.SESSION)) {
-            flow.release(ClientFlow.Hold.SESSION);
-            lastActivity = System.nanoTime();
-            process(); // events that arrived before the pause
-        }
+    @Override
+    protected boolean offer(Session target, Object item) {
+        return target.offer((AudioFrame) item);
+    }
+
+    @Override
+    protected void resumed() {
+        process(); // events that arrived before the pause
+    }
+
+    @Override
+    protected boolean waitingForUs() {
+        return endRequested;
+    }
+
+    @Override
+    protected void closeIdle(String message) {
+        fail("idle", message);
     }
 
     // ---- session events (on this connection's context) ----------------------------------------------------------
@@ -364,24 +339,21 @@ final class WyomingConnection implements SessionListener {
     }
 
     @Override
-    public void onClosed(String reason) {
-        if (closing) {
-            return;
-        }
-        if ("ended".equals(reason) && stopRequested) {
+    protected void sessionClosed(SessionOutcome outcome) {
+        if (outcome.isEnded() && endRequested) {
             session = null;
             pending.clear();
             sendTranscript();
             flow.release(ClientFlow.Hold.ORDER);
             process(); // the next request may already be buffered
-        } else if ("ended".equals(reason)) {
+        } else if (outcome.isEnded()) {
             // Ended by a pipeline stop before audio-stop: the text so far, then the reason.
             session = null;
             sendTranscript();
             fail("stopping", "pipeline '" + limits.pipeline() + "' stopped");
         } else {
             session = null;
-            fail("session-closed", "session closed: " + reason);
+            fail("session-closed", "session closed: " + outcome);
         }
     }
 
@@ -393,7 +365,7 @@ final class WyomingConnection implements SessionListener {
         write("transcript", transcript, null);
         write("transcript-stop", new JsonObject(), null);
         text.setLength(0);
-        stopRequested = false;
+        endRequested = false;
     }
 
     // ---- writing and closing ------------------------------------------------------------------------------------
@@ -411,8 +383,7 @@ final class WyomingConnection implements SessionListener {
         }
         LOG.debugf("wyoming connection %s closed (%s): %s", socket.remoteAddress(), code, message);
         Buffer error = WyomingReader.encode("error", new JsonObject().put("text", message).put("code", code), null);
-        closing = true;
-        release();
+        closeConnection();
         if (socket.writeQueueFull()) {
             ConnectionGuard.hangUp(socket); // a client that reads nothing would never see the error
             return;
@@ -421,43 +392,4 @@ final class WyomingConnection implements SessionListener {
         // Backstop: a close that waits for a client that stopped reading hangs up after the stall timeout.
         context.owner().setTimer(Math.max(1, limits.writeStallTimeout().toMillis()), id -> ConnectionGuard.hangUp(socket));
     }
-
-    private void release() {
-        if (idleTimer >= 0) {
-            context.owner().cancelTimer(idleTimer);
-            idleTimer = -1;
-        }
-        pending.clear();
-        Session current = session;
-        session = null;
-        if (current != null) {
-            current.close();
-        }
-        flow.close();
-        if (!done) {
-            done = true;
-            onDone.run();
-        }
-    }
-
-    /** One timer per connection, re-armed for the remaining time: not touched per event. */
-    private void armIdleTimer(long delayMillis) {
-        idleTimer = context.owner().setTimer(Math.max(1, delayMillis), id -> {
-            idleTimer = -1;
-            if (closing) {
-                return;
-            }
-            long idleNanos = limits.idleTimeout().toNanos();
-            long quiet = System.nanoTime() - lastActivity;
-            if (flow.held(ClientFlow.Hold.SESSION) || !flow.writable() || stopRequested) {
-                lastActivity = System.nanoTime();
-                armIdleTimer(limits.idleTimeout().toMillis());
-            } else if (quiet >= idleNanos) {
-                fail("idle", "idle for " + limits.idleTimeout().toSeconds() + " s (earshot.ingest.wyoming.idle-timeout)");
-            } else {
-                armIdleTimer((idleNanos - quiet) / 1_000_000);
-            }
-        });
-    }
-
 }

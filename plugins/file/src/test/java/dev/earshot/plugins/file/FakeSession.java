@@ -4,6 +4,7 @@ import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.source.AudioSession;
 import dev.earshot.spi.source.Pacing;
+import dev.earshot.spi.source.SessionOutcome;
 
 import java.io.ByteArrayOutputStream;
 import java.util.List;
@@ -45,7 +46,7 @@ final class FakeSession implements AudioSession {
     final AtomicInteger callsAfterSourceClosed = new AtomicInteger();
     /** Released when the consumer has drained the queue after end(), or when the session closed. */
     final CountDownLatch finished = new CountDownLatch(1);
-    private final CompletableFuture<String> closed = new CompletableFuture<>();
+    private final CompletableFuture<SessionOutcome> closed = new CompletableFuture<>();
 
     volatile boolean sourceClosed;
     volatile long consumerDelayMillis;
@@ -89,7 +90,7 @@ final class FakeSession implements AudioSession {
     void hostClose() {
         isClosed = true;
         queue.clear();
-        closed.complete("closed by host");
+        closed.complete(SessionOutcome.aborted("closed by host"));
         finished.countDown();
     }
 
@@ -164,7 +165,7 @@ final class FakeSession implements AudioSession {
     }
 
     @Override
-    public CompletionStage<String> closed() {
+    public CompletionStage<SessionOutcome> closed() {
         return closed;
     }
 
@@ -174,7 +175,7 @@ final class FakeSession implements AudioSession {
         closes.incrementAndGet();
         isClosed = true;
         queue.clear();
-        closed.complete("closed");
+        closed.complete(SessionOutcome.closed());
         finished.countDown();
     }
 
@@ -217,7 +218,7 @@ final class FakeSession implements AudioSession {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closed.complete(isClosed ? "closed" : "ended");
+        closed.complete(isClosed ? SessionOutcome.closed() : SessionOutcome.ended());
         finished.countDown();
     }
 }
