@@ -2,8 +2,8 @@ package dev.earshot.gateway.api;
 
 import dev.earshot.gateway.audio.LevelMeter;
 import dev.earshot.gateway.pipeline.Pipeline;
-import dev.earshot.gateway.pipeline.Session;
-import dev.earshot.gateway.pipeline.SinkChannel;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.delivery.SinkChannel;
 import dev.earshot.gateway.plugin.LoadedPlugin;
 import dev.earshot.spi.Redact;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -64,7 +64,7 @@ final class Views {
         }
     }
 
-    static EngineView engineView(dev.earshot.gateway.pipeline.EngineInstance engine) {
+    static EngineView engineView(dev.earshot.gateway.session.EngineInstance engine) {
         var health = engine.health();
         return new EngineView(engine.id(), engine.spec().type(), engine.inputFormat().toString(), engine.openRecognizers(),
                 health.status().name().toLowerCase(), health.detail().isEmpty() ? null : Redact.urlsIn(health.detail()));

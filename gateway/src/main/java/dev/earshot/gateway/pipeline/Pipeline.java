@@ -1,5 +1,19 @@
 package dev.earshot.gateway.pipeline;
 
+import dev.earshot.gateway.delivery.SinkChannel;
+import dev.earshot.gateway.plugin.PluginCalls;
+import dev.earshot.gateway.plugin.PluginFailedException;
+import dev.earshot.gateway.runtime.GatewayRuntime;
+import dev.earshot.gateway.session.EngineInstance;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionListener;
+import dev.earshot.gateway.session.SessionRefusedException;
+import dev.earshot.gateway.session.SessionRequest;
+import dev.earshot.gateway.settings.ComponentSpec;
+import dev.earshot.gateway.settings.GatewayConfigException;
+import dev.earshot.gateway.settings.PipelineSettings;
+import dev.earshot.gateway.settings.RuntimePlan;
+
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.engine.RecognizerOptions;
 import dev.earshot.spi.hook.SessionHook;
@@ -36,7 +50,7 @@ public final class Pipeline {
     public enum State { STOPPED, STARTING, RUNNING, STOPPING, FAILED }
 
     /** A hook instance with the id it was configured under and the plugin that provided it. */
-    record Hook(String id, SessionHook hook, dev.earshot.gateway.plugin.LoadedPlugin plugin) {
+    public record Hook(String id, SessionHook hook, dev.earshot.gateway.plugin.LoadedPlugin plugin) {
         String describe(String call) {
             return "plugin '" + plugin.name() + "' hook '" + id + "' " + call;
         }
@@ -50,7 +64,7 @@ public final class Pipeline {
     private final GatewayRuntime runtime;
     // Bound when the pipeline's components are resolved and created (at start-up for enabled pipelines, else when it
     // is started); unbound again when a plugin it uses is uninstalled. Changed only while the pipeline is not running.
-    private volatile GatewayPlan.PipelinePlan plan;
+    private volatile RuntimePlan.PipelinePlan plan;
     private volatile EngineInstance engine;
     private volatile List<SinkChannel> sinks = List.of();
     private volatile List<Hook> hooks = List.of();
@@ -62,14 +76,14 @@ public final class Pipeline {
     private volatile String failure;
     private CaptureSource source;
 
-    Pipeline(PipelineSettings settings, GatewayRuntime runtime, MeterRegistry registry) {
+    public Pipeline(PipelineSettings settings, GatewayRuntime runtime, MeterRegistry registry) {
         this.settings = requireNonNull(settings, "settings is null");
         this.runtime = requireNonNull(runtime, "runtime is null");
         this.metrics = new PipelineMetrics(registry, this);
     }
 
     /** Attaches the created components. Only while the pipeline is not running. */
-    void bind(GatewayPlan.PipelinePlan plan, EngineInstance engine, List<SinkChannel> sinks, List<Hook> hooks) {
+    public void bind(RuntimePlan.PipelinePlan plan, EngineInstance engine, List<SinkChannel> sinks, List<Hook> hooks) {
         synchronized (lifecycle) {
             this.plan = requireNonNull(plan, "plan is null");
             this.engine = requireNonNull(engine, "engine is null");
@@ -79,7 +93,7 @@ public final class Pipeline {
     }
 
     /** Detaches the components (a plugin they come from is being removed); the next start resolves them again. */
-    void unbind() {
+    public void unbind() {
         synchronized (lifecycle) {
             plan = null;
             engine = null;
@@ -89,13 +103,13 @@ public final class Pipeline {
     }
 
     /** The resolved plan, or null while the pipeline's components are not created. */
-    GatewayPlan.PipelinePlan plan() {
+    public RuntimePlan.PipelinePlan plan() {
         return plan;
     }
 
     /** True when one of the pipeline's components (as bound now) comes from the plugin. */
     public boolean uses(dev.earshot.gateway.plugin.LoadedPlugin plugin) {
-        GatewayPlan.PipelinePlan current = plan;
+        RuntimePlan.PipelinePlan current = plan;
         return current != null && current.components().stream().anyMatch(c -> c.plugin() == plugin);
     }
 
@@ -108,7 +122,7 @@ public final class Pipeline {
     }
 
     public Optional<ComponentSpec> sourceSpec() {
-        GatewayPlan.PipelinePlan current = plan;
+        RuntimePlan.PipelinePlan current = plan;
         return current == null ? Optional.empty() : current.source();
     }
 
@@ -150,11 +164,11 @@ public final class Pipeline {
         return total;
     }
 
-    PipelineMetrics metrics() {
+    public PipelineMetrics metrics() {
         return metrics;
     }
 
-    AudioFormat engineFormat() {
+    public AudioFormat engineFormat() {
         return engine.inputFormat();
     }
 
@@ -211,14 +225,14 @@ public final class Pipeline {
     }
 
     /** Runs the session-started hooks; returns why the session must fail, or null. Decoding worker. */
-    String startSession(Session session) {
+    public String startSession(Session session) {
         for (Hook hook : hooks) {
             try {
                 runtime.hooks().call(hook.describe("sessionStarted"), () -> {
                     hook.hook().sessionStarted(session.info());
                     return null;
                 });
-            } catch (HookRunner.HookFailedException e) {
+            } catch (PluginCalls.HookFailedException e) {
                 LOG.log(System.Logger.Level.ERROR, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
                 if (e.overran()) {
                     hookOverran(hook, e.getMessage(), session);
@@ -233,7 +247,7 @@ public final class Pipeline {
      * Removes a released session and, when its session-started hooks were called ({@code hooksStarted}), runs the
      * session-stopped hooks: a hook hears "stopped" only for a session it heard "started" for. Decoding worker.
      */
-    void stopSession(Session session, String reason, boolean hooksStarted) {
+    public void stopSession(Session session, String reason, boolean hooksStarted) {
         sessions.remove(session.id(), session);
         if (hooksStarted) {
             for (Hook hook : hooks) {
@@ -242,7 +256,7 @@ public final class Pipeline {
                         hook.hook().sessionStopped(session.info(), reason);
                         return null;
                     });
-                } catch (HookRunner.HookFailedException e) {
+                } catch (PluginCalls.HookFailedException e) {
                     LOG.log(System.Logger.Level.WARNING, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
                     if (e.overran()) {
                         hookOverran(hook, e.getMessage(), session);
@@ -274,7 +288,7 @@ public final class Pipeline {
         }
     }
 
-    void publish(TranscriptEvent event) {
+    public void publish(TranscriptEvent event) {
         (event.isFinal() ? metrics.finals : metrics.partials).increment();
         for (SinkChannel sink : sinks) {
             sink.offer(event);
@@ -298,7 +312,7 @@ public final class Pipeline {
         }
         try {
             runtime.prepare(this);
-            GatewayPlan.PipelinePlan plan = this.plan;
+            RuntimePlan.PipelinePlan plan = this.plan;
             CaptureSource created = plan.source().isPresent() ? runtime.createSource(plan.source().get()) : null;
             synchronized (lifecycle) {
                 source = created;
@@ -313,14 +327,14 @@ public final class Pipeline {
                     + (plan.hooks().isEmpty() ? "" : ", hooks " + plan.hooks()));
         } catch (Exception e) {
             String message = e instanceof GatewayConfigException || e instanceof PluginFailedException || e instanceof dev.earshot.spi.PluginException
-                    ? e.getMessage() : HookRunner.describe(e);
+                    ? e.getMessage() : PluginCalls.describe(e);
             fail(e instanceof PluginFailedException ? message : "cannot start: " + message);
             throw new IllegalStateException("pipeline '" + name() + "' " + failure, e);
         }
     }
 
     /** Marks the pipeline failed without starting it (e.g. a plugin it uses failed to start). */
-    void failed(String reason) {
+    public void failed(String reason) {
         synchronized (lifecycle) {
             if (state == State.RUNNING || state == State.STARTING || state == State.STOPPING) {
                 return;
@@ -359,7 +373,7 @@ public final class Pipeline {
      * <li>capture sources are closed last, so that a source never aborts a session that is flushing its final.</li>
      * </ol>
      */
-    static void stopAll(List<Pipeline> pipelines, Duration drain, boolean letPacedFinish) {
+    public static void stopAll(List<Pipeline> pipelines, Duration drain, boolean letPacedFinish) {
         long begin = System.nanoTime();
         long deadline = begin + drain.toNanos();
         List<Pipeline> stopping = new ArrayList<>();
@@ -441,7 +455,7 @@ public final class Pipeline {
                 toClose.close();
                 return null;
             });
-        } catch (HookRunner.HookFailedException e) {
+        } catch (PluginCalls.HookFailedException e) {
             LOG.log(System.Logger.Level.ERROR, "pipeline '" + name() + "': " + e.getMessage());
         }
     }

@@ -2,12 +2,12 @@ package dev.earshot.gateway.protocol.voskserver;
 
 import dev.earshot.gateway.protocol.ClientFlow;
 import dev.earshot.gateway.protocol.ConnectionGuard;
-import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.runtime.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
-import dev.earshot.gateway.pipeline.Session;
-import dev.earshot.gateway.pipeline.SessionListener;
-import dev.earshot.gateway.pipeline.SessionRefusedException;
-import dev.earshot.gateway.pipeline.SessionRequest;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionListener;
+import dev.earshot.gateway.session.SessionRefusedException;
+import dev.earshot.gateway.session.SessionRequest;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.source.Pacing;

@@ -2,11 +2,11 @@ package dev.earshot.gateway.protocol.whip;
 
 import dev.earshot.gateway.Gateway;
 import dev.earshot.gateway.config.EarshotConfig;
-import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.runtime.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
-import dev.earshot.gateway.pipeline.Session;
-import dev.earshot.gateway.pipeline.SessionRefusedException;
-import dev.earshot.gateway.pipeline.SessionRequest;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionRefusedException;
+import dev.earshot.gateway.session.SessionRequest;
 import dev.earshot.webrtc.AudioPeer;
 import dev.earshot.webrtc.OpusOffer;
 import dev.earshot.webrtc.ReceiveStats;
