@@ -1,12 +1,12 @@
 package dev.earshot.gateway.delivery;
 
-import dev.earshot.gateway.pipeline.PipelineMetrics;
 import dev.earshot.gateway.plugin.PluginCalls;
 
 import dev.earshot.spi.sink.DeliveryException;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.ToDoubleFunction;
 
 import static java.util.Objects.requireNonNull;
 
@@ -135,13 +136,13 @@ public final class SinkChannel implements AutoCloseable {
                 .tags(tags).register(registry);
         droppedPartials = Counter.builder("earshot.sink.dropped").description("Events not delivered")
                 .tags(tags.and("type", "partial")).register(registry);
-        PipelineMetrics.gauge(registry, "earshot.sink.queue.depth", "Events waiting for the sink in memory", tags, this, SinkChannel::depth);
-        PipelineMetrics.gauge(registry, "earshot.sink.queue.capacity", "Bound of the sink's queue", tags, this, c -> c.capacity);
-        PipelineMetrics.gauge(registry, "earshot.sink.spool.bytes", "Bytes of finals waiting in the sink's on-disk spool", tags,
+        gauge(registry, "earshot.sink.queue.depth", "Events waiting for the sink in memory", tags, this, SinkChannel::depth);
+        gauge(registry, "earshot.sink.queue.capacity", "Bound of the sink's queue", tags, this, c -> c.capacity);
+        gauge(registry, "earshot.sink.spool.bytes", "Bytes of finals waiting in the sink's on-disk spool", tags,
                 this, c -> c.spool.bytes());
-        PipelineMetrics.gauge(registry, "earshot.sink.spool.events", "Finals waiting in the sink's on-disk spool", tags,
+        gauge(registry, "earshot.sink.spool.events", "Finals waiting in the sink's on-disk spool", tags,
                 this, c -> c.spool.events());
-        PipelineMetrics.gauge(registry, "earshot.sink.spool.limit.bytes", "Bound of the sink's on-disk spool", tags,
+        gauge(registry, "earshot.sink.spool.limit.bytes", "Bound of the sink's on-disk spool", tags,
                 this, c -> c.spool.maxBytes());
         thread = new Thread(this::deliverLoop, "earshot-sink-" + id);
         thread.setDaemon(true);
@@ -593,5 +594,10 @@ public final class SinkChannel implements AutoCloseable {
         if (!thread.isAlive()) {
             spool.close();
         }
+    }
+
+    private static <T> void gauge(MeterRegistry registry, String name, String description, Tags tags, T target,
+                                  ToDoubleFunction<T> value) {
+        Gauge.builder(name, target, value).description(description).tags(tags).strongReference(true).register(registry);
     }
 }

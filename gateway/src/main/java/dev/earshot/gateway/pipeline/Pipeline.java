@@ -3,11 +3,11 @@ package dev.earshot.gateway.pipeline;
 import dev.earshot.gateway.delivery.SinkChannel;
 import dev.earshot.gateway.plugin.PluginCalls;
 import dev.earshot.gateway.plugin.PluginFailedException;
-import dev.earshot.gateway.runtime.GatewayRuntime;
 import dev.earshot.gateway.session.EngineInstance;
 import dev.earshot.gateway.session.Session;
 import dev.earshot.gateway.session.SessionListener;
 import dev.earshot.gateway.session.SessionRefusedException;
+import dev.earshot.gateway.session.SessionHost;
 import dev.earshot.gateway.session.SessionRequest;
 import dev.earshot.gateway.settings.ComponentSpec;
 import dev.earshot.gateway.settings.GatewayConfigException;
@@ -45,7 +45,7 @@ import static java.util.Objects.requireNonNull;
  * A configured chain: an optional capture source, one (shared) engine, hooks and sinks. Sessions are opened by its
  * source or by ingest endpoints; each gets its own recognizer from the engine and publishes to the sinks.
  */
-public final class Pipeline {
+public final class Pipeline implements SessionHost {
 
     public enum State { STOPPED, STARTING, RUNNING, STOPPING, FAILED }
 
@@ -61,7 +61,7 @@ public final class Pipeline {
     private static final Duration ABORT_WAIT = Duration.ofSeconds(2);
 
     private final PipelineSettings settings;
-    private final GatewayRuntime runtime;
+    private final PipelineHost runtime;
     // Bound when the pipeline's components are resolved and created (at start-up for enabled pipelines, else when it
     // is started); unbound again when a plugin it uses is uninstalled. Changed only while the pipeline is not running.
     private volatile RuntimePlan.PipelinePlan plan;
@@ -76,7 +76,7 @@ public final class Pipeline {
     private volatile String failure;
     private CaptureSource source;
 
-    public Pipeline(PipelineSettings settings, GatewayRuntime runtime, MeterRegistry registry) {
+    public Pipeline(PipelineSettings settings, PipelineHost runtime, MeterRegistry registry) {
         this.settings = requireNonNull(settings, "settings is null");
         this.runtime = requireNonNull(runtime, "runtime is null");
         this.metrics = new PipelineMetrics(registry, this);
@@ -113,6 +113,7 @@ public final class Pipeline {
         return current != null && current.components().stream().anyMatch(c -> c.plugin() == plugin);
     }
 
+    @Override
     public String name() {
         return settings.name();
     }
@@ -136,6 +137,7 @@ public final class Pipeline {
     }
 
     /** The engine, or null while the pipeline's components are not created (see {@link #state()}). */
+    @Override
     public EngineInstance engine() {
         return engine;
     }
@@ -168,6 +170,7 @@ public final class Pipeline {
         return metrics;
     }
 
+    @Override
     public AudioFormat engineFormat() {
         return engine.inputFormat();
     }
@@ -225,6 +228,7 @@ public final class Pipeline {
     }
 
     /** Runs the session-started hooks; returns why the session must fail, or null. Decoding worker. */
+    @Override
     public String startSession(Session session) {
         for (Hook hook : hooks) {
             try {
@@ -247,6 +251,7 @@ public final class Pipeline {
      * Removes a released session and, when its session-started hooks were called ({@code hooksStarted}), runs the
      * session-stopped hooks: a hook hears "stopped" only for a session it heard "started" for. Decoding worker.
      */
+    @Override
     public void stopSession(Session session, String reason, boolean hooksStarted) {
         sessions.remove(session.id(), session);
         if (hooksStarted) {
@@ -288,6 +293,27 @@ public final class Pipeline {
         }
     }
 
+    @Override
+    public void frameIn() {
+        metrics.framesIn.increment();
+    }
+
+    @Override
+    public void frameDropped() {
+        metrics.framesDropped.increment();
+    }
+
+    @Override
+    public void sessionFailed() {
+        metrics.sessionsFailed.increment();
+    }
+
+    @Override
+    public void decoded(long decodeTimeNanos, long audioTimeNanos) {
+        metrics.decoded(decodeTimeNanos, audioTimeNanos);
+    }
+
+    @Override
     public void publish(TranscriptEvent event) {
         (event.isFinal() ? metrics.finals : metrics.partials).increment();
         for (SinkChannel sink : sinks) {

@@ -4,6 +4,7 @@ import dev.earshot.gateway.delivery.FinalSpool;
 import dev.earshot.gateway.delivery.SinkChannel;
 import dev.earshot.gateway.delivery.TranscriptBus;
 import dev.earshot.gateway.pipeline.Pipeline;
+import dev.earshot.gateway.pipeline.PipelineHost;
 import dev.earshot.gateway.plugin.PluginCalls;
 import dev.earshot.gateway.plugin.PluginFailedException;
 import dev.earshot.gateway.session.DecodeScheduler;
@@ -53,7 +54,7 @@ import static java.util.Objects.requireNonNull;
  * started. {@link #start()} builds everything or fails with a message naming the key to fix; {@link #stop()} takes it
  * all down again, releasing every thread and native handle, so that a new runtime can start right after.
  */
-public final class GatewayRuntime implements AutoCloseable {
+public final class GatewayRuntime implements PipelineHost, AutoCloseable {
 
     public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED, FAILED }
 
@@ -104,6 +105,7 @@ public final class GatewayRuntime implements AutoCloseable {
         return plugins;
     }
 
+    @Override
     public TranscriptBus bus() {
         return bus;
     }
@@ -134,19 +136,23 @@ public final class GatewayRuntime implements AutoCloseable {
         return Optional.empty();
     }
 
+    @Override
     public PluginCalls hooks() {
         return hookRunner;
     }
 
+    @Override
     public DecodeScheduler scheduler() {
         return scheduler;
     }
 
+    @Override
     public String newSessionId() {
         return idPrefix + "-" + sessionCounter.incrementAndGet();
     }
 
     /** An event loop for a session opened off the event loops (e.g. by a capture thread). */
+    @Override
     public Context nextContext() {
         return vertx.getOrCreateContext();
     }
@@ -310,6 +316,7 @@ public final class GatewayRuntime implements AutoCloseable {
      * @throws GatewayConfigException when a type is not installed or a component cannot be created
      * @throws PluginFailedException  when a plugin it uses failed in its start hook
      */
+    @Override
     public synchronized void prepare(Pipeline pipeline) {
         RuntimePlan.PipelinePlan plan = pipeline.plan();
         if (plan == null) {
@@ -415,6 +422,7 @@ public final class GatewayRuntime implements AutoCloseable {
     }
 
     /** Creates a pipeline's capture source (a new instance each time the pipeline starts). */
+    @Override
     public CaptureSource createSource(ComponentSpec spec) {
         List<String> problems = new ArrayList<>();
         AtomicReference<CaptureSource> source = new AtomicReference<>();

@@ -1,6 +1,5 @@
 package dev.earshot.gateway.session;
 
-import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.plugin.PluginCalls;
 
 import dev.earshot.gateway.audio.AudioConverter;
@@ -44,7 +43,7 @@ public final class Session implements AudioSession {
     private static final int FRAMES_PER_RUN = 16;
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
 
-    private final Pipeline pipeline;
+    private final SessionHost pipeline;
     private final SessionInfo info;
     private final Pacing pacing;
     private final Context home;
@@ -84,7 +83,7 @@ public final class Session implements AudioSession {
     private long itemsTaken;
     private long itemsReported;
 
-    public Session(Pipeline pipeline, SessionInfo info, Pacing pacing, Context home, RecognizerOptions options,
+    public Session(SessionHost pipeline, SessionInfo info, Pacing pacing, Context home, RecognizerOptions options,
             SessionListener listener, int queueCapacity, DecodeScheduler scheduler) {
         this.pipeline = requireNonNull(pipeline, "pipeline is null");
         this.info = requireNonNull(info, "info is null");
@@ -160,13 +159,13 @@ public final class Session implements AudioSession {
             int dropped = queue.offerLive(frame);
             accepted = dropped >= 0;
             if (dropped > 0) {
-                pipeline.metrics().framesDropped.increment();
+                pipeline.frameDropped();
             }
         } else {
             accepted = queue.offerPaced(frame);
         }
         if (accepted) {
-            pipeline.metrics().framesIn.increment();
+            pipeline.frameIn();
             framesReceived.increment();
             schedule();
         }
@@ -184,7 +183,7 @@ public final class Session implements AudioSession {
         }
         boolean accepted = queue.put(frame);
         if (accepted) {
-            pipeline.metrics().framesIn.increment();
+            pipeline.frameIn();
             framesReceived.increment();
             schedule();
         }
@@ -314,7 +313,7 @@ public final class Session implements AudioSession {
             if (failure != null) {
                 abortRequested = true;
                 abortReason = failure;
-                pipeline.metrics().sessionsFailed.increment();
+                pipeline.sessionFailed();
                 release(failure);
                 return;
             }
@@ -364,7 +363,7 @@ public final class Session implements AudioSession {
         long start = System.nanoTime();
         recognizer.accept(frame);
         long frameNanos = frame.duration().toNanos();
-        pipeline.metrics().decoded(System.nanoTime() - start, frameNanos);
+        pipeline.decoded(System.nanoTime() - start, frameNanos);
         audioNanos += frameNanos;
         framesDecoded++;
     }
