@@ -1,10 +1,13 @@
 package dev.earshot.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.earshot.gateway.pipeline.GatewayRuntime;
-import dev.earshot.gateway.pipeline.GatewaySettings;
-import dev.earshot.gateway.pipeline.PipelineSettings;
-import dev.earshot.gateway.pipeline.Session;
+import dev.earshot.gateway.runtime.GatewayRuntime;
+import dev.earshot.gateway.settings.RuntimeSettings;
+import dev.earshot.gateway.settings.PipelineSettings;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.pipeline.Pipeline;
+import dev.earshot.gateway.session.SessionListener;
+import dev.earshot.gateway.session.SessionRequest;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.PluginRegistry;
 import dev.earshot.spi.Plugin;
@@ -113,7 +116,7 @@ public final class Bench {
         components.put(ComponentKind.SINK, Map.of("clock", Map.of("type", "clock", "queue-size", "256")));
         PipelineSettings pipeline = new PipelineSettings("bench", true, Optional.empty(), "e", sinks, List.of(),
                 frameQueue, maxSessions);
-        GatewaySettings settings = new GatewaySettings(data, data, Map.of("bench", pipeline), components, Map.of(),
+        RuntimeSettings settings = new RuntimeSettings(data, data, Map.of("bench", pipeline), components, Map.of(),
                 Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(5), Duration.ofSeconds(10), 256);
         GatewayRuntime runtime = new GatewayRuntime(vertx, new SimpleMeterRegistry(), settings, PluginRegistry.of(List.of(plugin)));
         runtime.start();

@@ -1,9 +1,9 @@
 package dev.earshot.bench;
 
-import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.runtime.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
-import dev.earshot.gateway.pipeline.Session;
-import dev.earshot.gateway.pipeline.SessionRequest;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionRequest;
 import dev.earshot.plugins.vosk.VoskPlugin;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;

@@ -1,9 +1,9 @@
 package dev.earshot.gateway;
 
 import dev.earshot.gateway.config.EarshotConfig;
-import dev.earshot.gateway.pipeline.GatewayRuntime;
-import dev.earshot.gateway.pipeline.GatewaySettings;
-import dev.earshot.gateway.pipeline.PipelineSettings;
+import dev.earshot.gateway.runtime.GatewayRuntime;
+import dev.earshot.gateway.settings.RuntimeSettings;
+import dev.earshot.gateway.settings.PipelineSettings;
 import dev.earshot.gateway.speech.SpeechGateMode;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.plugin.LoadedPlugin;
@@ -62,7 +62,7 @@ public class Gateway {
     private final AtomicBoolean drained = new AtomicBoolean();
 
     void onStart(@Observes StartupEvent event) {
-        GatewaySettings settings = settings(config);
+        RuntimeSettings settings = settings(config);
         PluginRegistry plugins = PluginRegistry.load(Thread.currentThread().getContextClassLoader());
         pluginFolder = new PluginFolder(pluginDir(config, settings), pluginPolicy(config, settings));
         for (LoadedPlugin installed : pluginFolder.loadAll(plugins::plugin)) {
@@ -137,14 +137,14 @@ public class Gateway {
         return config.api().maxPluginSize().asLongValue();
     }
 
-    static PluginPolicy pluginPolicy(EarshotConfig config, GatewaySettings settings) {
+    static PluginPolicy pluginPolicy(EarshotConfig config, RuntimeSettings settings) {
         EarshotConfig.PluginChecksConfig checks = config.pluginChecks();
         return new PluginPolicy(checks.maxEntries(), checks.maxInflatedSize().asLongValue(), checks.maxCompressionRatio(),
                 checks.loadTimeout(), PluginPolicy.digests(checks.trustedDigests().orElse(List.of())),
                 checks.trustedSigner().map(file -> PluginPolicy.signer(settings.home().resolve(file))));
     }
 
-    static Path pluginDir(EarshotConfig config, GatewaySettings settings) {
+    static Path pluginDir(EarshotConfig config, RuntimeSettings settings) {
         return config.pluginDir().map(settings.home()::resolve).orElse(settings.dataDir().resolve("installed-plugins")).normalize();
     }
 
@@ -152,7 +152,7 @@ public class Gateway {
         return shuttingDown;
     }
 
-    static GatewaySettings settings(EarshotConfig config) {
+    static RuntimeSettings settings(EarshotConfig config) {
         Path home = config.home().map(Path::of).orElseGet(Gateway::detectHome).toAbsolutePath().normalize();
         Path dataDir = config.dataDir().map(home::resolve).orElse(home.resolve("data")).normalize();
         Map<String, PipelineSettings> pipelines = new LinkedHashMap<>();
@@ -166,7 +166,7 @@ public class Gateway {
         components.put(ComponentKind.HOOK, config.hooks());
         int threads = config.runtime().decodeThreads() > 0 ? config.runtime().decodeThreads()
                 : Runtime.getRuntime().availableProcessors();
-        return new GatewaySettings(home, dataDir, pipelines, components, config.plugins(), threads,
+        return new RuntimeSettings(home, dataDir, pipelines, components, config.plugins(), threads,
                 config.runtime().hookTimeout(), config.runtime().drainTimeout(), config.runtime().sinkQueueSize());
     }
 

@@ -2,7 +2,7 @@ package dev.earshot.gateway;
 
 import dev.earshot.gateway.protocol.RawClients;
 import dev.earshot.gateway.protocol.ThirdPartyClients;
-import dev.earshot.gateway.pipeline.PluginJars;
+import dev.earshot.gateway.plugin.PluginJars;
 import dev.earshot.spi.SpiVersion;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

@@ -182,7 +182,7 @@ class ExamplePluginIT {
     @Test
     void pluginsWhoseStartHooksThrowOrHangFailOnlyTheirPipelinesAndReadinessSaysWhy(@TempDir Path workDir) throws Exception {
         Path folder = Files.createDirectories(workDir.resolve("data/installed-plugins"));
-        dev.earshot.gateway.pipeline.PluginJars.build(workDir, "failing.jar", java.util.Map.of("com.example.failing.FailingPlugin", """
+        dev.earshot.gateway.plugin.PluginJars.build(workDir, "failing.jar", java.util.Map.of("com.example.failing.FailingPlugin", """
                 package com.example.failing;
                 import dev.earshot.spi.*;
                 import dev.earshot.spi.sink.*;
@@ -197,10 +197,10 @@ class ExamplePluginIT {
                     }
                     public void start(PluginContext context) { throw new IllegalStateException("no licence key"); }
                 }
-                """), dev.earshot.gateway.pipeline.PluginJars.metadata("com.example.failing.FailingPlugin", "failing",
+                """), dev.earshot.gateway.plugin.PluginJars.metadata("com.example.failing.FailingPlugin", "failing",
                 dev.earshot.spi.SpiVersion.CURRENT));
         Files.move(workDir.resolve("failing.jar"), folder.resolve("failing.jar"));
-        dev.earshot.gateway.pipeline.PluginJars.build(workDir, "hanging.jar", java.util.Map.of("com.example.hanging.HangingPlugin", """
+        dev.earshot.gateway.plugin.PluginJars.build(workDir, "hanging.jar", java.util.Map.of("com.example.hanging.HangingPlugin", """
                 package com.example.hanging;
                 import dev.earshot.spi.*;
                 import dev.earshot.spi.hook.*;
@@ -215,7 +215,7 @@ class ExamplePluginIT {
                     }
                     public void start(PluginContext context) throws InterruptedException { Thread.sleep(Long.MAX_VALUE); }
                 }
-                """), dev.earshot.gateway.pipeline.PluginJars.metadata("com.example.hanging.HangingPlugin", "hanging",
+                """), dev.earshot.gateway.plugin.PluginJars.metadata("com.example.hanging.HangingPlugin", "hanging",
                 dev.earshot.spi.SpiVersion.CURRENT));
         Files.move(workDir.resolve("hanging.jar"), folder.resolve("hanging.jar"));
         PackagedGateway gateway = PackagedGateway.launch(workDir, workDir.resolve("gateway.log"), PackagedGateway.freePort(),

@@ -16,13 +16,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The module rules of docs/ARCHITECTURE.md that a compiler does not enforce, read from the source tree: plugins are
- * found, never imported; everything under {@code plugins/} is a plugin; the pipeline core imports no Quarkus; the SPI
- * holds contracts only, and the libraries under {@code libs/} that plugins bundle depend on the JDK and the SPI only.
+ * found, never imported; everything under {@code plugins/} is a plugin; the pipeline core imports no Quarkus; the
+ * core packages import only packages below them; the SPI holds contracts only, and the libraries under {@code libs/}
+ * that plugins bundle depend on the JDK and the SPI only.
  */
 class ModuleRulesTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Pattern PLUGIN_IMPORT = Pattern.compile("(?m)^import\\s+(static\\s+)?dev\\.earshot\\.plugins\\.");
+    /** The core packages, lowest first: each may import only the ones before it (a callback goes through an interface). */
+    private static final List<String> LAYERS =
+            List.of("speech", "plugin", "settings", "delivery", "session", "pipeline", "runtime");
+    private static final Pattern GATEWAY_IMPORT =
+            Pattern.compile("(?m)^import\\s+(?:static\\s+)?dev\\.earshot\\.gateway\\.(\\w+)\\.[\\w.*]+;");
     private static final Pattern QUARKUS_IMPORT = Pattern.compile("(?m)^import\\s+(static\\s+)?(io\\.quarkus|jakarta)\\.");
 
     @Test
@@ -55,11 +61,33 @@ class ModuleRulesTest {
     @Test
     void thePipelineCoreImportsNoQuarkus() throws IOException {
         List<String> offenders = new ArrayList<>();
-        for (String pkg : List.of("pipeline", "plugin")) {
+        for (String pkg : List.of("runtime", "pipeline", "session", "delivery", "settings", "plugin", "speech")) {
             offenders.addAll(sourcesMatching(ROOT.resolve("gateway/src/main/java/dev/earshot/gateway/" + pkg),
                     QUARKUS_IMPORT));
         }
         assertEquals(List.of(), offenders, "the pipeline core runs without Quarkus (docs/ARCHITECTURE.md)");
+    }
+
+    @Test
+    void eachCorePackageImportsOnlyLowerLayers() throws IOException {
+        List<String> offenders = new ArrayList<>();
+        for (int layer = 0; layer < LAYERS.size(); layer++) {
+            Path dir = ROOT.resolve("gateway/src/main/java/dev/earshot/gateway/" + LAYERS.get(layer));
+            assertTrue(Files.isDirectory(dir), dir + " is not a directory");
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+                    var imports = GATEWAY_IMPORT.matcher(Files.readString(file));
+                    while (imports.find()) {
+                        int target = LAYERS.indexOf(imports.group(1));
+                        if (target > layer) {
+                            offenders.add(ROOT.relativize(file) + ": " + imports.group().strip());
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), offenders, "layers, lowest first: " + String.join(" < ", LAYERS)
+                + "; a package imports only lower ones and calls back up through an interface it owns");
     }
 
     /** Lines of a class the SPI may hold without being an interface, record, enum or exception. */

@@ -1,9 +1,9 @@
 package dev.earshot.gateway.api;
 
 import dev.earshot.gateway.Gateway;
-import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.runtime.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
-import dev.earshot.gateway.pipeline.SessionRefusedException;
+import dev.earshot.gateway.session.SessionRefusedException;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;

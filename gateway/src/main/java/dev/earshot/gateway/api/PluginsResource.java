@@ -1,7 +1,7 @@
 package dev.earshot.gateway.api;
 
 import dev.earshot.gateway.Gateway;
-import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.runtime.GatewayRuntime;
 import dev.earshot.gateway.plugin.LoadedPlugin;
 import dev.earshot.gateway.plugin.PluginFolder;
 import dev.earshot.gateway.plugin.PluginInstallException;

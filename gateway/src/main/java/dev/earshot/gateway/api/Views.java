@@ -1,11 +1,11 @@
 package dev.earshot.gateway.api;
 
 import dev.earshot.audio.LevelMeter;
-import dev.earshot.gateway.pipeline.EngineInstance;
+import dev.earshot.gateway.session.EngineInstance;
 import dev.earshot.gateway.pipeline.Pipeline;
-import dev.earshot.gateway.pipeline.Session;
-import dev.earshot.gateway.pipeline.SessionGate;
-import dev.earshot.gateway.pipeline.SinkChannel;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionGate;
+import dev.earshot.gateway.delivery.SinkChannel;
 import dev.earshot.gateway.plugin.LoadedPlugin;
 import dev.earshot.spi.Redact;
 import io.quarkus.runtime.annotations.RegisterForReflection;

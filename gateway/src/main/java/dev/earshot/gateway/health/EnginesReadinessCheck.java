@@ -1,8 +1,8 @@
 package dev.earshot.gateway.health;
 
 import dev.earshot.gateway.Gateway;
-import dev.earshot.gateway.pipeline.EngineInstance;
-import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.session.EngineInstance;
+import dev.earshot.gateway.runtime.GatewayRuntime;
 import dev.earshot.spi.engine.EngineHealth;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,7 +1,7 @@
 package dev.earshot.gateway.health;
 
 import dev.earshot.gateway.Gateway;
-import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.runtime.GatewayRuntime;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.plugin.LoadedPlugin;
 import jakarta.enterprise.context.ApplicationScoped;

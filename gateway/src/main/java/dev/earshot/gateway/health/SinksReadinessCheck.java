@@ -1,8 +1,8 @@
 package dev.earshot.gateway.health;
 
 import dev.earshot.gateway.Gateway;
-import dev.earshot.gateway.pipeline.GatewayRuntime;
-import dev.earshot.gateway.pipeline.SinkChannel;
+import dev.earshot.gateway.runtime.GatewayRuntime;
+import dev.earshot.gateway.delivery.SinkChannel;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;

@@ -1,6 +1,19 @@
 package dev.earshot.gateway.pipeline;
 
 import dev.earshot.gateway.speech.SpeechGate;
+import dev.earshot.gateway.delivery.SinkChannel;
+import dev.earshot.gateway.plugin.PluginCalls;
+import dev.earshot.gateway.plugin.PluginFailedException;
+import dev.earshot.gateway.session.EngineInstance;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionListener;
+import dev.earshot.gateway.session.SessionRefusedException;
+import dev.earshot.gateway.session.SessionHost;
+import dev.earshot.gateway.session.SessionRequest;
+import dev.earshot.gateway.settings.ComponentSpec;
+import dev.earshot.gateway.settings.GatewayConfigException;
+import dev.earshot.gateway.settings.PipelineSettings;
+import dev.earshot.gateway.settings.RuntimePlan;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.engine.RecognizerOptions;
 import dev.earshot.spi.hook.SessionHook;
@@ -33,12 +46,12 @@ import static java.util.Objects.requireNonNull;
  * A configured chain: an optional capture source, one (shared) engine, hooks and sinks. Sessions are opened by its
  * source or by ingest endpoints; each gets its own recognizer from the engine and publishes to the sinks.
  */
-public final class Pipeline {
+public final class Pipeline implements SessionHost {
 
     public enum State { STOPPED, STARTING, RUNNING, STOPPING, FAILED }
 
     /** A hook instance with the id it was configured under and the plugin that provided it. */
-    record Hook(String id, SessionHook hook, dev.earshot.gateway.plugin.LoadedPlugin plugin) {
+    public record Hook(String id, SessionHook hook, dev.earshot.gateway.plugin.LoadedPlugin plugin) {
         String describe(String call) {
             return "plugin '" + plugin.name() + "' hook '" + id + "' " + call;
         }
@@ -49,11 +62,11 @@ public final class Pipeline {
     private static final Duration ABORT_WAIT = Duration.ofSeconds(2);
 
     private final PipelineSettings settings;
-    private final GatewayRuntime runtime;
+    private final PipelineHost runtime;
     private volatile boolean speechGateFailed;
     // Bound when the pipeline's components are resolved and created (at start-up for enabled pipelines, else when it
     // is started); unbound again when a plugin it uses is uninstalled. Changed only while the pipeline is not running.
-    private volatile GatewayPlan.PipelinePlan plan;
+    private volatile RuntimePlan.PipelinePlan plan;
     private volatile EngineInstance engine;
     private volatile List<SinkChannel> sinks = List.of();
     private volatile List<Hook> hooks = List.of();
@@ -65,14 +78,14 @@ public final class Pipeline {
     private volatile String failure;
     private CaptureSource source;
 
-    Pipeline(PipelineSettings settings, GatewayRuntime runtime, MeterRegistry registry) {
+    public Pipeline(PipelineSettings settings, PipelineHost runtime, MeterRegistry registry) {
         this.settings = requireNonNull(settings, "settings is null");
         this.runtime = requireNonNull(runtime, "runtime is null");
         this.metrics = new PipelineMetrics(registry, this);
     }
 
     /** Attaches the created components. Only while the pipeline is not running. */
-    void bind(GatewayPlan.PipelinePlan plan, EngineInstance engine, List<SinkChannel> sinks, List<Hook> hooks) {
+    public void bind(RuntimePlan.PipelinePlan plan, EngineInstance engine, List<SinkChannel> sinks, List<Hook> hooks) {
         synchronized (lifecycle) {
             this.plan = requireNonNull(plan, "plan is null");
             this.engine = requireNonNull(engine, "engine is null");
@@ -83,7 +96,7 @@ public final class Pipeline {
     }
 
     /** Detaches the components (a plugin they come from is being removed); the next start resolves them again. */
-    void unbind() {
+    public void unbind() {
         synchronized (lifecycle) {
             plan = null;
             engine = null;
@@ -94,16 +107,17 @@ public final class Pipeline {
     }
 
     /** The resolved plan, or null while the pipeline's components are not created. */
-    GatewayPlan.PipelinePlan plan() {
+    public RuntimePlan.PipelinePlan plan() {
         return plan;
     }
 
     /** True when one of the pipeline's components (as bound now) comes from the plugin. */
     public boolean uses(dev.earshot.gateway.plugin.LoadedPlugin plugin) {
-        GatewayPlan.PipelinePlan current = plan;
+        RuntimePlan.PipelinePlan current = plan;
         return current != null && current.components().stream().anyMatch(c -> c.plugin() == plugin);
     }
 
+    @Override
     public String name() {
         return settings.name();
     }
@@ -113,7 +127,7 @@ public final class Pipeline {
     }
 
     public Optional<ComponentSpec> sourceSpec() {
-        GatewayPlan.PipelinePlan current = plan;
+        RuntimePlan.PipelinePlan current = plan;
         return current == null ? Optional.empty() : current.source();
     }
 
@@ -127,6 +141,7 @@ public final class Pipeline {
     }
 
     /** The engine, or null while the pipeline's components are not created (see {@link #state()}). */
+    @Override
     public EngineInstance engine() {
         return engine;
     }
@@ -155,11 +170,12 @@ public final class Pipeline {
         return total;
     }
 
-    PipelineMetrics metrics() {
+    public PipelineMetrics metrics() {
         return metrics;
     }
 
-    AudioFormat engineFormat() {
+    @Override
+    public AudioFormat engineFormat() {
         return engine.inputFormat();
     }
 
@@ -168,7 +184,8 @@ public final class Pipeline {
      * gate its origin, the engine's format cannot be gated, or the detector cannot be loaded (logged once: the
      * session is then decoded whole rather than refused). On the session's decoding task.
      */
-    SpeechGate openSpeechGate(Session session) {
+    @Override
+    public SpeechGate openSpeechGate(Session session) {
         if (!settings.speechGate().gates(session.info().origin())) {
             return null;
         }
@@ -237,14 +254,15 @@ public final class Pipeline {
     }
 
     /** Runs the session-started hooks; returns why the session must fail, or null. Decoding worker. */
-    String startSession(Session session) {
+    @Override
+    public String startSession(Session session) {
         for (Hook hook : hooks) {
             try {
                 runtime.hooks().call(hook.describe("sessionStarted"), () -> {
                     hook.hook().sessionStarted(session.info());
                     return null;
                 });
-            } catch (HookRunner.HookFailedException e) {
+            } catch (PluginCalls.HookFailedException e) {
                 LOG.log(System.Logger.Level.ERROR, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
                 if (e.overran()) {
                     hookOverran(hook, e.getMessage(), session);
@@ -259,7 +277,8 @@ public final class Pipeline {
      * Removes a released session and, when its session-started hooks were called ({@code hooksStarted}), runs the
      * session-stopped hooks: a hook hears "stopped" only for a session it heard "started" for. Decoding worker.
      */
-    void stopSession(Session session, SessionOutcome outcome, boolean hooksStarted) {
+    @Override
+    public void stopSession(Session session, SessionOutcome outcome, boolean hooksStarted) {
         sessions.remove(session.id(), session);
         if (hooksStarted) {
             for (Hook hook : hooks) {
@@ -268,7 +287,7 @@ public final class Pipeline {
                         hook.hook().sessionStopped(session.info(), outcome);
                         return null;
                     });
-                } catch (HookRunner.HookFailedException e) {
+                } catch (PluginCalls.HookFailedException e) {
                     LOG.log(System.Logger.Level.WARNING, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
                     if (e.overran()) {
                         hookOverran(hook, e.getMessage(), session);
@@ -300,7 +319,33 @@ public final class Pipeline {
         }
     }
 
-    void publish(TranscriptEvent event) {
+    @Override
+    public void frameIn() {
+        metrics.framesIn.increment();
+    }
+
+    @Override
+    public void frameDropped() {
+        metrics.framesDropped.increment();
+    }
+
+    @Override
+    public void sessionFailed() {
+        metrics.sessionsFailed.increment();
+    }
+
+    @Override
+    public void decoded(long decodeTimeNanos, long audioTimeNanos) {
+        metrics.decoded(decodeTimeNanos, audioTimeNanos);
+    }
+
+    @Override
+    public void gated(long detectorNanos, long frames, long audioNanos) {
+        metrics.gated(detectorNanos, frames, audioNanos);
+    }
+
+    @Override
+    public void publish(TranscriptEvent event) {
         (event.isFinal() ? metrics.finals : metrics.partials).increment();
         for (SinkChannel sink : sinks) {
             sink.offer(event);
@@ -324,7 +369,7 @@ public final class Pipeline {
         }
         try {
             runtime.prepare(this);
-            GatewayPlan.PipelinePlan plan = this.plan;
+            RuntimePlan.PipelinePlan plan = this.plan;
             CaptureSource created = plan.source().isPresent() ? runtime.createSource(plan.source().get()) : null;
             synchronized (lifecycle) {
                 source = created;
@@ -339,14 +384,14 @@ public final class Pipeline {
                     + (plan.hooks().isEmpty() ? "" : ", hooks " + plan.hooks()));
         } catch (Exception e) {
             String message = e instanceof GatewayConfigException || e instanceof PluginFailedException || e instanceof dev.earshot.spi.PluginException
-                    ? e.getMessage() : HookRunner.describe(e);
+                    ? e.getMessage() : PluginCalls.describe(e);
             fail(e instanceof PluginFailedException ? message : "cannot start: " + message);
             throw new IllegalStateException("pipeline '" + name() + "' " + failure, e);
         }
     }
 
     /** Marks the pipeline failed without starting it (e.g. a plugin it uses failed to start). */
-    void failed(String reason) {
+    public void failed(String reason) {
         synchronized (lifecycle) {
             if (state == State.RUNNING || state == State.STARTING || state == State.STOPPING) {
                 return;
@@ -385,7 +430,7 @@ public final class Pipeline {
      * <li>capture sources are closed last, so that a source never aborts a session that is flushing its final.</li>
      * </ol>
      */
-    static void stopAll(List<Pipeline> pipelines, Duration drain, boolean letPacedFinish) {
+    public static void stopAll(List<Pipeline> pipelines, Duration drain, boolean letPacedFinish) {
         long begin = System.nanoTime();
         long deadline = begin + drain.toNanos();
         List<Pipeline> stopping = new ArrayList<>();
@@ -467,7 +512,7 @@ public final class Pipeline {
                 toClose.close();
                 return null;
             });
-        } catch (HookRunner.HookFailedException e) {
+        } catch (PluginCalls.HookFailedException e) {
             LOG.log(System.Logger.Level.ERROR, "pipeline '" + name() + "': " + e.getMessage());
         }
     }

@@ -13,14 +13,14 @@ import java.util.function.ToDoubleFunction;
  * The meters of one pipeline, created once and updated on the hot path without look-ups. Exposed at
  * {@code /q/metrics} as {@code earshot_frames_in_total{pipeline="..."}} and so on.
  */
-final class PipelineMetrics {
+public final class PipelineMetrics {
 
-    final Counter framesIn;
-    final Counter framesDropped;
+    public final Counter framesIn;
+    public final Counter framesDropped;
     final Counter partials;
     final Counter finals;
     final Counter sessionsOpened;
-    final Counter sessionsFailed;
+    public final Counter sessionsFailed;
     private final LongAdder decodeNanos = new LongAdder();
     private final LongAdder audioNanos = new LongAdder();
     private final LongAdder gateDetectorNanos = new LongAdder();
@@ -58,7 +58,7 @@ final class PipelineMetrics {
                 PipelineMetrics::realtimeFactor);
     }
 
-    void decoded(long decodeTimeNanos, long audioTimeNanos) {
+    public void decoded(long decodeTimeNanos, long audioTimeNanos) {
         decodeNanos.add(decodeTimeNanos);
         audioNanos.add(audioTimeNanos);
     }
@@ -75,7 +75,7 @@ final class PipelineMetrics {
         return audio == 0 ? 0 : (double) decodeNanos.sum() / audio;
     }
 
-    static <T> void gauge(MeterRegistry registry, String name, String description, Tags tags, T target,
+    public static <T> void gauge(MeterRegistry registry, String name, String description, Tags tags, T target,
                           ToDoubleFunction<T> value) {
         Gauge.builder(name, target, value).description(description).tags(tags).strongReference(true).register(registry);
     }

@@ -1,7 +1,7 @@
 package dev.earshot.gateway.protocol;
 
-import dev.earshot.gateway.pipeline.Session;
-import dev.earshot.gateway.pipeline.SessionListener;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionListener;
 import dev.earshot.spi.source.SessionOutcome;
 import io.vertx.core.Context;
 

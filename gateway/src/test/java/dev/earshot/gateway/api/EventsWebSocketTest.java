@@ -2,8 +2,8 @@ package dev.earshot.gateway.api;
 
 import dev.earshot.json.TranscriptJson;
 import dev.earshot.gateway.Gateway;
-import dev.earshot.gateway.pipeline.TestBus;
-import dev.earshot.gateway.pipeline.TranscriptBus;
+import dev.earshot.gateway.delivery.TestBus;
+import dev.earshot.gateway.delivery.TranscriptBus;
 import dev.earshot.spi.transcript.TranscriptEvent;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;

@@ -1,7 +1,7 @@
 package dev.earshot.gateway.api;
 
 import dev.earshot.gateway.protocol.JvmBaseline;
-import dev.earshot.gateway.pipeline.PluginJars;
+import dev.earshot.gateway.plugin.PluginJars;
 import dev.earshot.spi.SpiVersion;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;

@@ -1,6 +1,12 @@
 package dev.earshot.gateway.pipeline;
 
 import dev.earshot.spi.source.SessionOutcome;
+import dev.earshot.gateway.plugin.FakePlugin;
+import dev.earshot.gateway.runtime.GatewayRuntime;
+import dev.earshot.gateway.runtime.TestRuntimes;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.settings.PipelineSettings;
+import dev.earshot.gateway.settings.RuntimeSettings;
 import dev.earshot.gateway.PulseAudioServer;
 import dev.earshot.gateway.SpeechFixtures;
 import dev.earshot.gateway.plugin.ComponentKind;
@@ -28,7 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static dev.earshot.gateway.pipeline.SessionLifecycleTest.awaitTrue;
+import static dev.earshot.gateway.session.SessionLifecycleTest.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -192,7 +198,7 @@ class MicrophonePipelineTest {
         awaitTrue(() -> second.framesDecoded() >= 5, "audio flows again");
     }
 
-    private static GatewaySettings settings(Path home, String engine, Map<String, String> micOptions, int frameQueue) {
+    private static RuntimeSettings settings(Path home, String engine, Map<String, String> micOptions, int frameQueue) {
         Map<String, String> options = new HashMap<>(micOptions);
         options.put("type", "microphone");
         PipelineSettings pipeline = new PipelineSettings("mic", true, Optional.of("mic"), engine, List.of(), List.of(),

@@ -1,6 +1,13 @@
 package dev.earshot.gateway.pipeline;
 
 import dev.earshot.spi.source.SessionOutcome;
+import dev.earshot.gateway.plugin.FakePlugin;
+import dev.earshot.gateway.runtime.GatewayRuntime;
+import dev.earshot.gateway.runtime.TestRuntimes;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionLifecycleTest;
+import dev.earshot.gateway.session.SessionRequest;
+import dev.earshot.gateway.settings.PipelineSettings;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;

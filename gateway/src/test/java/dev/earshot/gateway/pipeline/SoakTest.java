@@ -1,6 +1,15 @@
 package dev.earshot.gateway.pipeline;
 
 import dev.earshot.spi.source.SessionOutcome;
+import dev.earshot.gateway.delivery.SinkChannel;
+import dev.earshot.gateway.plugin.FakePlugin;
+import dev.earshot.gateway.runtime.GatewayRuntime;
+import dev.earshot.gateway.runtime.TestRuntimes;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionListener;
+import dev.earshot.gateway.session.SessionRequest;
+import dev.earshot.gateway.settings.PipelineSettings;
+import dev.earshot.gateway.settings.RuntimeSettings;
 import dev.earshot.gateway.SpeechFixtures;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.spi.Plugin;
@@ -191,10 +200,10 @@ class SoakTest {
         }
     }
 
-    private GatewaySettings settings() {
+    private RuntimeSettings settings() {
         Path home = SpeechFixtures.MODEL.getParent().getParent();
         PipelineSettings soak = TestRuntimes.pipeline("soak", "vosk", List.of("memory"), 50, SESSIONS);
-        return new GatewaySettings(home, data, Map.of("soak", soak), Map.of(ComponentKind.ENGINE, Map.of()), Map.of(), 2,
+        return new RuntimeSettings(home, data, Map.of("soak", soak), Map.of(ComponentKind.ENGINE, Map.of()), Map.of(), 2,
                 Duration.ofSeconds(2), Duration.ofSeconds(5), 16);
     }
 

@@ -3,7 +3,7 @@ package dev.earshot.gateway.protocol.upload;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.earshot.gateway.Gateway;
 import dev.earshot.gateway.config.EarshotConfig;
-import dev.earshot.gateway.pipeline.GatewayRuntime;
+import dev.earshot.gateway.runtime.GatewayRuntime;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.spi.transcript.Word;

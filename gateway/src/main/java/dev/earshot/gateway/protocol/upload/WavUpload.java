@@ -2,10 +2,10 @@ package dev.earshot.gateway.protocol.upload;
 
 import dev.earshot.gateway.config.EarshotConfig;
 import dev.earshot.gateway.pipeline.Pipeline;
-import dev.earshot.gateway.pipeline.Session;
-import dev.earshot.gateway.pipeline.SessionListener;
-import dev.earshot.gateway.pipeline.SessionRefusedException;
-import dev.earshot.gateway.pipeline.SessionRequest;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionListener;
+import dev.earshot.gateway.session.SessionRefusedException;
+import dev.earshot.gateway.session.SessionRequest;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.audio.Wav;

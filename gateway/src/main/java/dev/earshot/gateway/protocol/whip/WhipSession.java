@@ -1,7 +1,7 @@
 package dev.earshot.gateway.protocol.whip;
 
-import dev.earshot.gateway.pipeline.Session;
-import dev.earshot.gateway.pipeline.SessionListener;
+import dev.earshot.gateway.session.Session;
+import dev.earshot.gateway.session.SessionListener;
 import dev.earshot.webrtc.AudioPeer;
 import dev.earshot.webrtc.ReceiveStats;
 import dev.earshot.spi.audio.AudioFormat;

@@ -1,0 +1,471 @@
+package dev.earshot.gateway.session;
+
+import dev.earshot.gateway.plugin.PluginCalls;
+
+import dev.earshot.audio.AudioConverter;
+import dev.earshot.audio.LevelMeter;
+import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.audio.AudioFrame;
+import dev.earshot.spi.engine.Recognizer;
+import dev.earshot.spi.engine.RecognizerOptions;
+import dev.earshot.spi.hook.SessionInfo;
+import dev.earshot.spi.source.AudioSession;
+import dev.earshot.spi.source.Pacing;
+import dev.earshot.spi.source.SessionOutcome;
+import dev.earshot.spi.transcript.Hypothesis;
+import dev.earshot.spi.transcript.TranscriptEvent;
+import io.vertx.core.Context;
+
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One audio stream through one pipeline: a bounded frame queue, one converter and one recognizer.
+ *
+ * <h2>Threads</h2>
+ * <ul>
+ * <li>Producers (capture threads, event loops) call {@link #offer}, {@link #put}, {@link #end}, {@link #close} from
+ * any thread; they only touch the {@link FrameQueue} and volatile flags.</li>
+ * <li>Decoding runs as a serial task on the {@link DecodeScheduler}: scheduled at most once at a time, so the
+ * recognizer and converter are only ever used by one thread at a time, in order. It is created on the first run
+ * (after the session-started hooks) and released by the last one; nothing is created per frame.</li>
+ * <li>The owner's {@link SessionListener} is called on the session's home context (one event loop), guarded so
+ * that no call happens after {@link #close()} returns. A listener may close the session from inside a call.</li>
+ * </ul>
+ */
+public final class Session implements AudioSession {
+
+    private static final int FRAMES_PER_RUN = 16;
+    private static final System.Logger LOG = System.getLogger(Session.class.getName());
+
+    private final SessionHost pipeline;
+    private final SessionInfo info;
+    private final Pacing pacing;
+    private final Context home;
+    private final RecognizerOptions options;
+    private final SessionListener listener;
+    private final FrameQueue queue;
+    private final DecodeScheduler scheduler;
+    /** The level of the last frame taken for decoding (as it came in, before conversion). */
+    private final LevelMeter level = new LevelMeter();
+    private final CompletableFuture<SessionOutcome> closed = new CompletableFuture<>();
+
+    /** 0 idle, 1 scheduled or running on the decode pool. */
+    private final AtomicInteger scheduled = new AtomicInteger();
+    private volatile boolean endRequested;
+    private volatile boolean abortRequested;
+    private volatile SessionOutcome abortReason = SessionOutcome.closed();
+
+    /** Guards listener calls against close: see {@link #dispatch} and {@link #closeCallbacks}. */
+    private final ReentrantLock callbackLock = new ReentrantLock();
+    private volatile boolean callbacksOpen = true;
+
+    /** Serialises hypotheses, whichever thread a recognizer reports on. */
+    private final Object emitLock = new Object();
+    private long nextSequence;
+    private String lastPartial = "";
+
+    // Touched by the decoding task only.
+    private boolean started;
+    private boolean released;
+    private Recognizer recognizer;
+    private AudioConverter converter;
+    private volatile SessionGate gate = SessionGate.NONE;
+    private long audioNanos;
+    private volatile long framesDecoded;
+    /** Frames the queue accepted from the producer (whether or not dropped later as the oldest). */
+    private final java.util.concurrent.atomic.LongAdder framesReceived = new java.util.concurrent.atomic.LongAdder();
+    /** Frames and flush markers taken from the queue, in order: what {@link SessionListener#onDecoded} reports. */
+    private long itemsTaken;
+    private long itemsReported;
+
+    public Session(SessionHost pipeline, SessionInfo info, Pacing pacing, Context home, RecognizerOptions options,
+            SessionListener listener, int queueCapacity, DecodeScheduler scheduler) {
+        this.pipeline = requireNonNull(pipeline, "pipeline is null");
+        this.info = requireNonNull(info, "info is null");
+        this.pacing = requireNonNull(pacing, "pacing is null");
+        this.home = requireNonNull(home, "home is null");
+        this.options = requireNonNull(options, "options is null");
+        this.listener = requireNonNull(listener, "listener is null");
+        this.queue = new FrameQueue(queueCapacity);
+        this.scheduler = requireNonNull(scheduler, "scheduler is null");
+    }
+
+    @Override
+    public String id() {
+        return info.id();
+    }
+
+    public SessionInfo info() {
+        return info;
+    }
+
+    public String pipelineName() {
+        return pipeline.name();
+    }
+
+    @Override
+    public AudioFormat format() {
+        return info.format();
+    }
+
+    @Override
+    public Pacing pacing() {
+        return pacing;
+    }
+
+    public int queuedFrames() {
+        return queue.size();
+    }
+
+    public int queueCapacity() {
+        return queue.capacity();
+    }
+
+    public long droppedFrames() {
+        return queue.dropped();
+    }
+
+    public long framesDecoded() {
+        return framesDecoded;
+    }
+
+    /** The session's speech gate for the API: speech now, seconds kept from the recognizer; null when not gated. */
+    public SessionGate.SpeechGateView speechGate() {
+        return gate.view();
+    }
+
+    /** Level of the last frame taken for decoding: peak and RMS dBFS, NaN before the first frame. */
+    public LevelMeter level() {
+        return level;
+    }
+
+    /** Frames the producer handed in and the queue accepted. */
+    public long framesReceived() {
+        return framesReceived.sum();
+    }
+
+    public boolean isOpen() {
+        return !closed.isDone();
+    }
+
+    @Override
+    public boolean offer(AudioFrame frame) {
+        checkFormat(frame);
+        if (endRequested || abortRequested) {
+            return false;
+        }
+        boolean accepted;
+        if (pacing == Pacing.LIVE) {
+            int dropped = queue.offerLive(frame);
+            accepted = dropped >= 0;
+            if (dropped > 0) {
+                pipeline.frameDropped();
+            }
+        } else {
+            accepted = queue.offerPaced(frame);
+        }
+        if (accepted) {
+            pipeline.frameIn();
+            framesReceived.increment();
+            schedule();
+        }
+        return accepted;
+    }
+
+    @Override
+    public boolean put(AudioFrame frame) throws InterruptedException {
+        if (pacing == Pacing.LIVE) {
+            return offer(frame);
+        }
+        checkFormat(frame);
+        if (endRequested || abortRequested) {
+            return false;
+        }
+        boolean accepted = queue.put(frame);
+        if (accepted) {
+            pipeline.frameIn();
+            framesReceived.increment();
+            schedule();
+        }
+        return accepted;
+    }
+
+    @Override
+    public void onDrain(Runnable whenWritable) {
+        requireNonNull(whenWritable, "whenWritable is null");
+        queue.onDrain(() -> dispatch(whenWritable));
+    }
+
+    @Override
+    public void end() {
+        if (!endRequested) {
+            endRequested = true;
+            schedule();
+        }
+    }
+
+    /**
+     * Ends the current utterance without ending the session (a client's reset): queues a flush marker behind the
+     * audio already queued; when the decoding task reaches it, the recognizer reports the final of the audio before
+     * it and then goes on with what comes after. Never blocks. Paced like {@link #offer}: false when the queue is
+     * full (wait for {@link #onDrain}) or the session is ending or closed. The marker counts as one item in
+     * {@link SessionListener#onDecoded}.
+     */
+    public boolean flush() {
+        if (endRequested || abortRequested) {
+            return false;
+        }
+        boolean accepted = queue.offerPaced(FrameQueue.FLUSH);
+        if (accepted) {
+            schedule();
+        }
+        return accepted;
+    }
+
+    @Override
+    public CompletionStage<SessionOutcome> closed() {
+        return closed.minimalCompletionStage();
+    }
+
+    /**
+     * Aborts the session, as its owner. After it returns the listener is not called again (not even
+     * {@link SessionListener#onClosed}); the recognizer is released by the decoding task shortly after (see
+     * {@link #closed()}). Idempotent, thread-safe, and safe from inside a listener call.
+     */
+    @Override
+    public void close() {
+        abort(SessionOutcome.closed());
+        closeCallbacks();
+    }
+
+    /**
+     * Aborts the session on behalf of someone other than its owner (an API call, a pipeline stop): queued audio is
+     * discarded and the owner hears {@link SessionListener#onClosed} with the outcome as its last call.
+     * Idempotent and thread-safe.
+     */
+    public void abort(SessionOutcome outcome) {
+        if (!abortRequested) {
+            abortReason = outcome;
+            abortRequested = true;
+            queue.close();
+            schedule();
+        }
+    }
+
+    private void checkFormat(AudioFrame frame) {
+        requireNonNull(frame, "frame is null");
+        if (!frame.format().equals(info.format())) {
+            throw new IllegalArgumentException("session " + id() + ": frame format " + frame.format()
+                    + " does not match the session's format " + info.format());
+        }
+    }
+
+    // ---- decoding task ------------------------------------------------------------------------------------------
+
+    /** Starts the session: its first decoding task runs the session-started hooks and creates the recognizer. */
+    public void start() {
+        schedule();
+    }
+
+    private void schedule() {
+        if (scheduled.compareAndSet(0, 1)) {
+            try {
+                scheduler.execute(this::runDecodingTask);
+            } catch (RejectedExecutionException e) {
+                // Only when the gateway is shutting down. This thread holds the schedule flag, so no decoding task
+                // runs for this session: releasing here is safe.
+                abortRequested = true;
+                abortReason = SessionOutcome.stopping("decoder unavailable (gateway stopping)");
+                queue.close();
+                release(abortReason);
+                scheduled.set(0);
+            }
+        }
+    }
+
+    private void runDecodingTask() {
+        try {
+            step();
+        } catch (Throwable error) {
+            LOG.log(System.Logger.Level.ERROR, "session " + id() + " in pipeline '" + pipeline.name() + "' failed", error);
+            abortRequested = true;
+            abortReason = SessionOutcome.failed("error: " + PluginCalls.describe(error));
+            release(abortReason);
+        } finally {
+            scheduled.set(0);
+        }
+        if (!released && (abortRequested || endRequested || !queue.isEmpty())) {
+            schedule();
+        }
+    }
+
+    private void step() throws Exception {
+        if (released) {
+            return;
+        }
+        if (abortRequested) {
+            release(abortReason);
+            return;
+        }
+        if (!started) {
+            started = true;
+            String failure = pipeline.startSession(this);
+            if (failure != null) {
+                abortRequested = true;
+                abortReason = SessionOutcome.refused(failure);
+                pipeline.sessionFailed();
+                release(abortReason);
+                return;
+            }
+            converter = AudioConverter.create(info.format(), pipeline.engineFormat());
+            gate = SessionGate.of(pipeline.openSpeechGate(this));
+            recognizer = pipeline.engine().createRecognizer(this, options, this::onHypothesis);
+        }
+        for (int i = 0; i < FRAMES_PER_RUN && !abortRequested; i++) {
+            AudioFrame frame = queue.poll();
+            if (frame == null) {
+                break;
+            }
+            if (frame == FrameQueue.FLUSH) {
+                // Progress is reported on both sides of a flush, so its final is told apart from the audio's.
+                reportProgress();
+                itemsTaken++;
+                // The converter keeps its look-ahead (a few ms when resampling): it belongs to the next utterance.
+                recognizer.flush();
+                reportProgress();
+            } else {
+                itemsTaken++;
+                level.measure(frame);
+                gate.decode(converter.convert(frame), this::decode);
+            }
+        }
+        gate.report(pipeline);
+        reportProgress();
+        if (abortRequested) {
+            release(abortReason);
+        } else if (endRequested && queue.isEmpty()) {
+            gate.decode(converter.flush(framesDecoded, Instant.now()), this::decode);
+            recognizer.flush();
+            gate.report(pipeline);
+            release(SessionOutcome.ended());
+        }
+    }
+
+    private void reportProgress() {
+        if (itemsTaken > itemsReported && listener != SessionListener.NONE) {
+            long items = itemsTaken;
+            itemsReported = items;
+            dispatch(() -> listener.onDecoded(items));
+        }
+    }
+
+    private void decode(AudioFrame frame) throws Exception {
+        if (frame == null) {
+            return;
+        }
+        long start = System.nanoTime();
+        recognizer.accept(frame);
+        long frameNanos = frame.duration().toNanos();
+        pipeline.decoded(System.nanoTime() - start, frameNanos);
+        audioNanos += frameNanos;
+        framesDecoded++;
+    }
+
+    private void onHypothesis(Hypothesis decoded) {
+        Hypothesis hypothesis = gate.restamp(decoded);
+        synchronized (emitLock) {
+            if (released || abortRequested) {
+                return;
+            }
+            String text = hypothesis.text();
+            if (!hypothesis.isFinal()) {
+                if (text.isEmpty() || text.equals(lastPartial)) {
+                    return;
+                }
+                lastPartial = text;
+            } else {
+                lastPartial = "";
+                if (text.isEmpty()) {
+                    return;
+                }
+            }
+            long sequence = nextSequence++;
+            TranscriptEvent event = new TranscriptEvent(id() + "-" + sequence,
+                    hypothesis.isFinal() ? TranscriptEvent.Type.FINAL : TranscriptEvent.Type.PARTIAL,
+                    pipeline.name(), id(), sequence, text, hypothesis.words(), hypothesis.alternatives(),
+                    gate.streamSeconds(audioNanos / 1e9), Instant.now());
+            pipeline.publish(event);
+            dispatch(() -> listener.onTranscript(event));
+        }
+    }
+
+    /** Releases the recognizer and everything else the session holds. Decoding task only; runs once. */
+    private void release(SessionOutcome reason) {
+        if (released) {
+            return;
+        }
+        synchronized (emitLock) {
+            released = true;
+        }
+        queue.close();
+        if (recognizer != null) {
+            pipeline.engine().releaseRecognizer(this, recognizer);
+            recognizer = null;
+        }
+        pipeline.stopSession(this, reason, started);
+        completeClosed(reason);
+        dispatch(() -> {
+            listener.onClosed(reason);
+            callbacksOpen = false;
+        });
+    }
+
+    private void completeClosed(SessionOutcome reason) {
+        closed.complete(reason);
+    }
+
+    // ---- listener guard -----------------------------------------------------------------------------------------
+
+    /** Runs a listener call on the home context unless callbacks were closed before it got there. */
+    private void dispatch(Runnable call) {
+        if (!callbacksOpen) {
+            return;
+        }
+        home.runOnContext(ignored -> {
+            callbackLock.lock();
+            try {
+                if (callbacksOpen) {
+                    call.run();
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "session " + id() + ": listener failed", e);
+            } finally {
+                callbackLock.unlock();
+            }
+        });
+    }
+
+    /**
+     * Closes callbacks: later dispatches do nothing, and a call in progress on another thread is waited for (a call
+     * in progress on this thread is the caller itself, so it is not waited for: no deadlock).
+     */
+    private void closeCallbacks() {
+        callbacksOpen = false;
+        if (!callbackLock.isHeldByCurrentThread()) {
+            callbackLock.lock();
+            callbackLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + id() + ", pipeline " + pipeline.name() + ", " + info.origin() + "]";
+    }
+}
