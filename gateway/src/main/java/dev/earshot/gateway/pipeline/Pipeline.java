@@ -29,16 +29,11 @@ import io.vertx.core.Context;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import static java.util.Objects.requireNonNull;
 
@@ -58,8 +53,6 @@ public final class Pipeline implements SessionHost {
     }
 
     private static final System.Logger LOG = System.getLogger(Pipeline.class.getName());
-    /** How long aborted sessions get to release their recognizers once the drain time is used up. */
-    private static final Duration ABORT_WAIT = Duration.ofSeconds(2);
 
     private final PipelineSettings settings;
     private final PipelineHost runtime;
@@ -256,21 +249,7 @@ public final class Pipeline implements SessionHost {
     /** Runs the session-started hooks; returns why the session must fail, or null. Decoding worker. */
     @Override
     public String startSession(Session session) {
-        for (Hook hook : hooks) {
-            try {
-                runtime.hooks().call(hook.describe("sessionStarted"), () -> {
-                    hook.hook().sessionStarted(session.info());
-                    return null;
-                });
-            } catch (PluginCalls.HookFailedException e) {
-                LOG.log(System.Logger.Level.ERROR, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
-                if (e.overran()) {
-                    hookOverran(hook, e.getMessage(), session);
-                }
-                return e.getMessage();
-            }
-        }
-        return null;
+        return new SessionHookCalls(name(), hooks, runtime.hooks(), this::hookOverran).started(session);
     }
 
     /**
@@ -281,19 +260,7 @@ public final class Pipeline implements SessionHost {
     public void stopSession(Session session, SessionOutcome outcome, boolean hooksStarted) {
         sessions.remove(session.id(), session);
         if (hooksStarted) {
-            for (Hook hook : hooks) {
-                try {
-                    runtime.hooks().call(hook.describe("sessionStopped"), () -> {
-                        hook.hook().sessionStopped(session.info(), outcome);
-                        return null;
-                    });
-                } catch (PluginCalls.HookFailedException e) {
-                    LOG.log(System.Logger.Level.WARNING, "pipeline '" + name() + "', session " + session.id() + ": " + e.getMessage());
-                    if (e.overran()) {
-                        hookOverran(hook, e.getMessage(), session);
-                    }
-                }
-            }
+            new SessionHookCalls(name(), hooks, runtime.hooks(), this::hookOverran).stopped(session, outcome);
         }
         if (!outcome.isNormal()) {
             LOG.log(System.Logger.Level.WARNING, "session " + session.id() + " in pipeline '" + name() + "' stopped: " + outcome);
@@ -417,54 +384,11 @@ public final class Pipeline implements SessionHost {
      * {@code drain} for them, aborts the rest, then closes its source. Idempotent.
      */
     public void stop(Duration drain) {
-        stopAll(List.of(this), drain, false);
-    }
-
-    /**
-     * Stops pipelines together, within one time budget ({@code drain}):
-     * <ol>
-     * <li>each refuses new sessions (503) and ends its live sessions, which never end by themselves;</li>
-     * <li>with {@code letPacedFinish} (a gateway shutdown), paced sessions (uploads, files) whose audio is at hand
-     * may run to their natural end until half the budget is used; then they are ended too;</li>
-     * <li>ended sessions flush their finals until the budget is used up; sessions still open then are aborted;</li>
-     * <li>capture sources are closed last, so that a source never aborts a session that is flushing its final.</li>
-     * </ol>
-     */
-    public static void stopAll(List<Pipeline> pipelines, Duration drain, boolean letPacedFinish) {
-        long begin = System.nanoTime();
-        long deadline = begin + drain.toNanos();
-        List<Pipeline> stopping = new ArrayList<>();
-        for (Pipeline pipeline : pipelines) {
-            if (pipeline.beginStop()) {
-                stopping.add(pipeline);
-            }
-        }
-        List<Session> open = new ArrayList<>();
-        for (Pipeline pipeline : stopping) {
-            for (Session session : pipeline.sessions.values()) {
-                open.add(session);
-                if (!letPacedFinish || session.pacing() != Pacing.PACED) {
-                    session.end();
-                }
-            }
-        }
-        if (letPacedFinish && !await(open, begin + drain.toNanos() / 2)) {
-            open.forEach(Session::end);
-        }
-        if (!await(open, deadline)) {
-            List<Session> late = open.stream().filter(Session::isOpen).toList();
-            LOG.log(System.Logger.Level.WARNING, late.size() + " session(s) did not finish within "
-                    + drain.toMillis() + " ms; aborting them: " + late.stream().map(Session::id).toList());
-            late.forEach(s -> s.abort(SessionOutcome.stopping("pipeline stopped")));
-            await(late, System.nanoTime() + ABORT_WAIT.toNanos());
-        }
-        for (Pipeline pipeline : stopping) {
-            pipeline.completeStop();
-        }
+        PipelineStop.stopAll(List.of(this), drain, false);
     }
 
     /** Refuses new sessions from now on; false when the pipeline is already stopped or stopping. */
-    private boolean beginStop() {
+    boolean beginStop() {
         synchronized (lifecycle) {
             if (state == State.STOPPED || state == State.STOPPING) {
                 return false;
@@ -474,7 +398,7 @@ public final class Pipeline implements SessionHost {
         }
     }
 
-    private void completeStop() {
+    void completeStop() {
         CaptureSource toClose;
         synchronized (lifecycle) {
             toClose = source;
@@ -485,22 +409,6 @@ public final class Pipeline implements SessionHost {
             state = failure == null ? State.STOPPED : State.FAILED;
         }
         LOG.log(System.Logger.Level.INFO, "pipeline '" + name() + "' stopped");
-    }
-
-    /** Waits until every session has closed or the deadline ({@link System#nanoTime()}) has passed. */
-    private static boolean await(List<Session> sessions, long deadline) {
-        CompletableFuture<?>[] all = sessions.stream().map(s -> s.closed().toCompletableFuture()).toArray(CompletableFuture[]::new);
-        try {
-            CompletableFuture.allOf(all).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (ExecutionException e) {
-            return false;
-        }
     }
 
     private void closeSource(CaptureSource toClose) {

@@ -1,10 +1,10 @@
 package dev.earshot.gateway.runtime;
 
-import dev.earshot.gateway.delivery.FinalSpool;
 import dev.earshot.gateway.delivery.SinkChannel;
 import dev.earshot.gateway.delivery.TranscriptBus;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.pipeline.PipelineHost;
+import dev.earshot.gateway.pipeline.PipelineStop;
 import dev.earshot.gateway.plugin.PluginCalls;
 import dev.earshot.gateway.plugin.PluginFailedException;
 import dev.earshot.gateway.session.DecodeScheduler;
@@ -17,21 +17,11 @@ import dev.earshot.gateway.settings.RuntimePlan;
 import dev.earshot.gateway.settings.RuntimeSettings;
 
 import dev.earshot.gateway.speech.SpeechGates;
-import dev.earshot.gateway.plugin.ComponentKind;
-import dev.earshot.gateway.plugin.HostPluginContext;
 import dev.earshot.gateway.plugin.LoadedPlugin;
 import dev.earshot.gateway.plugin.PluginInstallException;
+import dev.earshot.gateway.plugin.PluginLifecycle;
 import dev.earshot.gateway.plugin.PluginRegistry;
-import dev.earshot.spi.PluginConfig;
-import dev.earshot.spi.PluginException;
-import dev.earshot.spi.engine.SpeechEngine;
-import dev.earshot.spi.engine.SpeechEngineFactory;
-import dev.earshot.spi.hook.SessionHook;
-import dev.earshot.spi.hook.SessionHookFactory;
-import dev.earshot.spi.sink.TranscriptSink;
-import dev.earshot.spi.sink.TranscriptSinkFactory;
 import dev.earshot.spi.source.CaptureSource;
-import dev.earshot.spi.source.CaptureSourceFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -44,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -53,7 +42,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * The running gateway, independent of Quarkus: plugins started, engines and sinks created once and shared, pipelines
  * started. {@link #start()} builds everything or fails with a message naming the key to fix; {@link #stop()} takes it
- * all down again, releasing every thread and native handle, so that a new runtime can start right after.
+ * all down again, releasing every thread and native handle, so that a new runtime can start right after. Plugins'
+ * start and stop hooks are run by {@link PluginLifecycle}; the components created from their factories are held by
+ * {@link RuntimeComponents}; this class orders the two (start-up, install, uninstall, shutdown).
  */
 public final class GatewayRuntime implements PipelineHost, AutoCloseable {
 
@@ -72,16 +63,11 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     private final String idPrefix = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong sessionCounter = new AtomicLong();
 
-    private PluginCalls hookRunner;
+    private final PluginLifecycle lifecycle;
+    private final RuntimeComponents components;
+    private volatile PluginCalls hookRunner;
     private DecodeScheduler scheduler;
-    // Created components, shared by id between pipelines. Changed under the runtime's lock (start-up, pipeline start,
-    // plugin install/uninstall); read from anywhere.
-    private final Map<String, EngineInstance> engines = new ConcurrentHashMap<>();
-    private final Map<String, SinkChannel> sinks = new ConcurrentHashMap<>();
-    private final Map<String, ComponentSpec> sinkSpecs = new ConcurrentHashMap<>();
-    private final Map<String, Pipeline.Hook> hooks = new ConcurrentHashMap<>();
     private final Map<String, Pipeline> pipelines = new LinkedHashMap<>();
-    private final List<LoadedPlugin> startedPlugins = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String failure;
 
     public GatewayRuntime(Vertx vertx, MeterRegistry registry, RuntimeSettings settings, PluginRegistry plugins) {
@@ -90,6 +76,9 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         this.settings = requireNonNull(settings, "settings is null");
         this.speechGates = new SpeechGates(this.settings.home());
         this.plugins = requireNonNull(plugins, "plugins is null");
+        this.lifecycle = new PluginLifecycle(plugins, () -> hookRunner, settings.pluginSettings(), settings.home(),
+                settings.dataDir(), Map.of(Vertx.class, vertx));
+        this.components = new RuntimeComponents(settings, registry, lifecycle, () -> hookRunner);
     }
 
     public State state() {
@@ -122,7 +111,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     }
 
     public Collection<EngineInstance> engines() {
-        return engines.values();
+        return components.engines();
     }
 
     @Override
@@ -131,7 +120,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     }
 
     public Collection<SinkChannel> sinks() {
-        return sinks.values();
+        return components.sinks();
     }
 
     public Optional<Session> session(String id) {
@@ -183,7 +172,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
                 for (PipelineSettings pipeline : new java.util.TreeMap<>(settings.pipelines()).values()) {
                     pipelines.put(pipeline.name(), new Pipeline(pipeline, this, registry));
                 }
-                plugins.plugins().forEach(this::startPlugin);
+                lifecycle.startAll();
                 List<String> problems = new ArrayList<>();
                 for (RuntimePlan.PipelinePlan pipelinePlan : plan.pipelines()) {
                     Pipeline pipeline = pipelines.get(pipelinePlan.name());
@@ -193,7 +182,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
                         pipeline.failed(pluginFailure);
                         continue;
                     }
-                    bind(pipeline, pipelinePlan, problems);
+                    components.bind(pipeline, pipelinePlan, problems);
                 }
                 if (!problems.isEmpty()) {
                     throw new GatewayConfigException(problems);
@@ -206,7 +195,8 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
             }
             state.set(State.RUNNING);
             LOG.log(System.Logger.Level.INFO, String.format("earshot runtime started in %d ms: %d plugin(s), %d engine(s), %d sink(s), %d pipeline(s), %d decoding thread(s)",
-                    (System.nanoTime() - begin) / 1_000_000, plugins.plugins().size(), engines.size(), sinks.size(),
+                    (System.nanoTime() - begin) / 1_000_000, plugins.plugins().size(), components.engines().size(),
+                    components.sinks().size(),
                     pipelines.size(), scheduler.threads()));
         } catch (RuntimeException e) {
             failure = e.getMessage();
@@ -216,43 +206,6 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         }
     }
 
-    @FunctionalInterface
-    private interface Creation {
-        AutoCloseable create(HostPluginContext context) throws Exception;
-    }
-
-    /** Creates one component, then rejects options it did not read (most likely misspelled). */
-    private void create(ComponentSpec spec, List<String> problems, Creation creation) {
-        PluginConfig config = new PluginConfig(spec.prefix(), spec.pluginOptions());
-        HostPluginContext context = new HostPluginContext("dev.earshot.plugin." + spec.plugin().name() + "." + spec.id(),
-                spec.id(), config, settings.home(), settings.dataDir().resolve(spec.kind().section()).resolve(spec.id()),
-                hostServices(spec.plugin()));
-        try {
-            AutoCloseable created = creation.create(context);
-            for (String key : config.unreadKeys()) {
-                problems.add(config.key(key) + ": unknown option for " + spec.describe()
-                        + " from plugin '" + spec.plugin().name() + "'; check its spelling");
-            }
-            if (created == null) {
-                problems.add(spec.prefix() + ": plugin '" + spec.plugin().name() + "' created nothing for " + spec.describe());
-            }
-        } catch (PluginException | GatewayConfigException e) {
-            problems.add(e.getMessage());
-        } catch (Exception e) {
-            problems.add(spec.prefix() + ": cannot create " + spec.describe() + ": " + PluginCalls.describe(e));
-            LOG.log(System.Logger.Level.DEBUG, "creating " + spec.describe() + " failed", e);
-        }
-    }
-
-    /**
-     * What the host shares with plugins through {@link dev.earshot.spi.PluginContext#hostService}: the gateway's
-     * Vert.x for built-in plugins. Installed plugins get nothing: their class loader does not see the gateway's
-     * Vert.x classes, and a plugin that could register handlers on the gateway's event loops would keep its class
-     * loader alive after it is uninstalled.
-     */
-    private Map<Class<?>, Object> hostServices(LoadedPlugin plugin) {
-        return plugin.installed() ? Map.of() : Map.of(Vertx.class, vertx);
-    }
 
     /** Why a pipeline cannot use its plugins (one failed in its start or stop hook), or null. */
     private static String pluginFailure(RuntimePlan.PipelinePlan plan) {
@@ -263,58 +216,6 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
             }
         }
         return null;
-    }
-
-    /**
-     * Creates what the pipeline's plan needs and is not created yet (engines, sinks and hooks are shared by id), then
-     * binds them to the pipeline. Problems are added to the list; the pipeline stays unbound then. Under the lock.
-     */
-    private void bind(Pipeline pipeline, RuntimePlan.PipelinePlan plan, List<String> problems) {
-        int before = problems.size();
-        ComponentSpec engineSpec = plan.engineSpec();
-        if (!engines.containsKey(engineSpec.id())) {
-            create(engineSpec, problems, context -> {
-                SpeechEngine engine = ((SpeechEngineFactory) engineSpec.factory()).create(context);
-                if (engine != null) {
-                    engines.put(engineSpec.id(), new EngineInstance(engineSpec, engine));
-                }
-                return engine;
-            });
-        }
-        for (ComponentSpec spec : plan.sinkSpecs()) {
-            if (sinks.containsKey(spec.id())) {
-                continue;
-            }
-            create(spec, problems, context -> {
-                TranscriptSink sink = ((TranscriptSinkFactory) spec.factory()).create(context);
-                if (sink != null) {
-                    try {
-                        sinks.put(spec.id(), newSinkChannel(spec, sink));
-                        sinkSpecs.put(spec.id(), spec);
-                    } catch (RuntimeException e) {
-                        sink.close();
-                        throw e;
-                    }
-                }
-                return sink;
-            });
-        }
-        for (ComponentSpec spec : plan.hookSpecs()) {
-            if (hooks.containsKey(spec.id())) {
-                continue;
-            }
-            create(spec, problems, context -> {
-                SessionHook hook = ((SessionHookFactory) spec.factory()).create(context);
-                if (hook != null) {
-                    hooks.put(spec.id(), new Pipeline.Hook(spec.id(), hook, spec.plugin()));
-                }
-                return hook;
-            });
-        }
-        if (problems.size() == before) {
-            pipeline.bind(plan, engines.get(plan.engine()), plan.sinks().stream().map(sinks::get).toList(),
-                    plan.hooks().stream().map(hooks::get).toList());
-        }
     }
 
     /**
@@ -343,7 +244,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         }
         if (pipeline.plan() == null) {
             List<String> problems = new ArrayList<>();
-            bind(pipeline, plan, problems);
+            components.bind(pipeline, plan, problems);
             if (!problems.isEmpty()) {
                 throw new GatewayConfigException(problems);
             }
@@ -360,11 +261,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         if (state.get() != State.RUNNING) {
             throw new PluginInstallException(PluginInstallException.Reason.CONFLICT, "the gateway is " + state.get().name().toLowerCase());
         }
-        plugins.add(plugin);
-        startPlugin(plugin);
-        LOG.log(System.Logger.Level.INFO, "plugin '" + plugin.name() + "' " + plugin.version() + " installed from "
-                + plugin.location() + (plugin.failure() == null ? "" : "; " + plugin.failure()));
-        return plugin;
+        return lifecycle.add(plugin);
     }
 
     /**
@@ -375,12 +272,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
      * @return the removed plugin
      */
     public synchronized LoadedPlugin uninstall(String name) throws PluginInstallException {
-        LoadedPlugin plugin = plugins.plugin(name).orElseThrow(() -> new PluginInstallException(
-                PluginInstallException.Reason.NOT_FOUND, "no plugin '" + name + "' (installed: " + plugins.installed() + ")"));
-        if (!plugin.installed()) {
-            throw new PluginInstallException(PluginInstallException.Reason.CONFLICT, "plugin '" + name
-                    + "' is built into the gateway and cannot be uninstalled");
-        }
+        LoadedPlugin plugin = lifecycle.checkUninstall(name);
         List<Pipeline> using = pipelines.values().stream().filter(p -> p.uses(plugin)).toList();
         List<String> busy = using.stream().filter(p -> p.sessionCount() > 0 || p.state() == Pipeline.State.RUNNING
                 || p.state() == Pipeline.State.STARTING || p.state() == Pipeline.State.STOPPING).map(Pipeline::name).sorted().toList();
@@ -390,40 +282,8 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
                     + "; stop them first (POST /api/pipelines/<name>/stop)");
         }
         using.forEach(Pipeline::unbind);
-        for (EngineInstance engine : List.copyOf(engines.values())) {
-            if (engine.spec().plugin() == plugin) {
-                engines.remove(engine.id());
-                engine.close();
-            }
-        }
-        for (ComponentSpec spec : List.copyOf(sinkSpecs.values())) {
-            if (spec.plugin() == plugin) {
-                sinkSpecs.remove(spec.id());
-                SinkChannel channel = sinks.remove(spec.id());
-                if (channel != null) {
-                    channel.close(settings.drainTimeout());
-                    registry.getMeters().stream().filter(m -> spec.id().equals(m.getId().getTag("sink")))
-                            .forEach(registry::remove);
-                }
-            }
-        }
-        for (Pipeline.Hook hook : List.copyOf(hooks.values())) {
-            if (hook.plugin() == plugin) {
-                hooks.remove(hook.id());
-                try {
-                    hookRunner.call("plugin '" + name + "' hook '" + hook.id() + "' close", () -> {
-                        hook.hook().close();
-                        return null;
-                    });
-                } catch (PluginCalls.HookFailedException e) {
-                    LOG.log(System.Logger.Level.WARNING, e.getMessage());
-                }
-            }
-        }
-        if (startedPlugins.remove(plugin)) {
-            stopPlugin(plugin);
-        }
-        plugins.remove(name);
+        components.closeOf(plugin);
+        lifecycle.remove(plugin);
         LOG.log(System.Logger.Level.INFO, "plugin '" + name + "' uninstalled" + (using.isEmpty() ? ""
                 : "; pipeline(s) " + using.stream().map(Pipeline::name).sorted().toList() + " need it again to start"));
         return plugin;
@@ -432,82 +292,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     /** Creates a pipeline's capture source (a new instance each time the pipeline starts). */
     @Override
     public CaptureSource createSource(ComponentSpec spec) {
-        List<String> problems = new ArrayList<>();
-        AtomicReference<CaptureSource> source = new AtomicReference<>();
-        create(spec, problems, context -> {
-            source.set(((CaptureSourceFactory) spec.factory()).create(context));
-            return source.get();
-        });
-        if (!problems.isEmpty()) {
-            if (source.get() != null) {
-                source.get().close();
-            }
-            throw new GatewayConfigException(problems);
-        }
-        return source.get();
-    }
-
-    /** Default bound of each sink's on-disk spool ({@code earshot.sinks.<id>.spool-size}). */
-    static final long DEFAULT_SPOOL_SIZE = 64L * 1024 * 1024;
-
-    /** The host's part of a sink: its queue, spool and delivery thread, from the host keys under its prefix. */
-    private SinkChannel newSinkChannel(ComponentSpec spec, TranscriptSink sink) {
-        PluginConfig host = new PluginConfig(spec.prefix(), spec.hostOptions());
-        int capacity = host.getInt("queue-size", settings.sinkQueue(), 1, 1_000_000);
-        int retries = host.getInt("retries", 3, 0, 100);
-        Duration retryDelay = host.getDuration("retry-delay", Duration.ofMillis(200));
-        Duration maxRetryDelay = host.getDuration("max-retry-delay", Duration.ofSeconds(30));
-        if (retryDelay.toMillis() < 1 || maxRetryDelay.compareTo(retryDelay) < 0) {
-            throw new GatewayConfigException(List.of(host.key("max-retry-delay") + ": " + maxRetryDelay.toMillis()
-                    + " ms must be at least " + host.key("retry-delay") + " (" + retryDelay.toMillis()
-                    + " ms), and that at least 1 ms"));
-        }
-        long spoolSize = host.getBytes("spool-size", DEFAULT_SPOOL_SIZE);
-        if (spoolSize < 64 * 1024) {
-            throw host.invalid("spool-size", host.get("spool-size").orElse(""), "at least 64K");
-        }
-        String policy = host.getChoice("spool-full", "refuse", java.util.Set.of("refuse", "drop-oldest"));
-        FinalSpool.Settings spool = new FinalSpool.Settings(settings.dataDir().resolve("spool").resolve(spec.id()),
-                spoolSize, policy.equals("refuse") ? FinalSpool.FullPolicy.REFUSE : FinalSpool.FullPolicy.DROP_OLDEST);
-        try {
-            return new SinkChannel(spec.id(), sink, new SinkChannel.Settings(capacity, retries, retryDelay, maxRetryDelay),
-                    spool, registry);
-        } catch (java.io.UncheckedIOException e) {
-            throw new GatewayConfigException(List.of(e.getMessage() + " (earshot.data-dir must be a writable folder)"));
-        }
-    }
-
-    /** Runs a plugin's start hook under the time limit; a failure marks the plugin failed and is logged. */
-    private void startPlugin(LoadedPlugin plugin) {
-        Map<String, String> options = settings.pluginSettings().getOrDefault(plugin.name(), Map.of());
-        PluginConfig config = new PluginConfig("earshot.plugins." + plugin.name(), options);
-        HostPluginContext context = new HostPluginContext("dev.earshot.plugin." + plugin.name(), plugin.name(),
-                config, settings.home(), settings.dataDir().resolve("plugins").resolve(plugin.name()), hostServices(plugin));
-        try {
-            hookRunner.call("plugin '" + plugin.name() + "' hook start", () -> {
-                plugin.plugin().start(context);
-                return null;
-            });
-            plugin.markStarted();
-            startedPlugins.add(plugin);
-        } catch (PluginCalls.HookFailedException e) {
-            plugin.markFailed(e.getMessage());
-            LOG.log(System.Logger.Level.ERROR, e.getMessage() + "; pipelines using plugin '" + plugin.name() + "' fail");
-        }
-    }
-
-    /** Runs a plugin's stop hook under the time limit; a failure is logged and shown on the plugin. */
-    private void stopPlugin(LoadedPlugin plugin) {
-        try {
-            hookRunner.call("plugin '" + plugin.name() + "' hook stop", () -> {
-                plugin.plugin().stop();
-                return null;
-            });
-            plugin.markStopped();
-        } catch (PluginCalls.HookFailedException e) {
-            plugin.markFailed(e.getMessage());
-            LOG.log(System.Logger.Level.ERROR, e.getMessage());
-        }
+        return components.createSource(spec);
     }
 
     /**
@@ -526,30 +311,17 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     }
 
     /**
-     * Takes everything down within {@code drain}: pipelines first (see {@link Pipeline#stopAll}; paced sessions may
+     * Takes everything down within {@code drain}: pipelines first (see {@link PipelineStop#stopAll}; paced sessions may
      * finish), then sinks deliver what is queued in the time left, which is at least a fifth of the budget (at most
      * 2 s of it).
      */
     private void shutdown(Duration drain) {
         long deadline = System.nanoTime() + drain.toNanos();
         Duration sinkReserve = Duration.ofNanos(Math.min(drain.toNanos() / 5, Duration.ofSeconds(2).toNanos()));
-        Pipeline.stopAll(List.copyOf(pipelines.values()), drain.minus(sinkReserve), true);
-        for (SinkChannel sink : sinks.values()) {
-            sink.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        }
-        for (Pipeline.Hook hook : hooks.values()) {
-            try {
-                hook.hook().close();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "hook '" + hook.id() + "': close failed", e);
-            }
-        }
-        engines.values().forEach(EngineInstance::close);
+        PipelineStop.stopAll(List.copyOf(pipelines.values()), drain.minus(sinkReserve), true);
+        components.closeAll(deadline);
         speechGates.close();
-        for (LoadedPlugin plugin : startedPlugins) {
-            stopPlugin(plugin);
-        }
-        startedPlugins.clear();
+        lifecycle.stopAll();
         if (scheduler != null) {
             scheduler.close();
         }
