@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static java.util.Objects.requireNonNull;
 
@@ -36,7 +35,8 @@ import static java.util.Objects.requireNonNull;
  * recognizer and converter are only ever used by one thread at a time, in order. It is created on the first run
  * (after the session-started hooks) and released by the last one; nothing is created per frame.</li>
  * <li>The owner's {@link SessionListener} is called on the session's home context (one event loop), guarded so
- * that no call happens after {@link #close()} returns. A listener may close the session from inside a call.</li>
+ * that no call happens after {@link #close()} returns (see {@link ListenerGuard}). A listener may close the session
+ * from inside a call.</li>
  * </ul>
  */
 public final class Session implements AudioSession {
@@ -47,7 +47,6 @@ public final class Session implements AudioSession {
     private final SessionHost pipeline;
     private final SessionInfo info;
     private final Pacing pacing;
-    private final Context home;
     private final RecognizerOptions options;
     private final SessionListener listener;
     private final FrameQueue queue;
@@ -62,9 +61,8 @@ public final class Session implements AudioSession {
     private volatile boolean abortRequested;
     private volatile SessionOutcome abortReason = SessionOutcome.closed();
 
-    /** Guards listener calls against close: see {@link #dispatch} and {@link #closeCallbacks}. */
-    private final ReentrantLock callbackLock = new ReentrantLock();
-    private volatile boolean callbacksOpen = true;
+    /** Runs listener calls on the home context, guarded against close. */
+    private final ListenerGuard callbacks;
 
     /** Serialises hypotheses, whichever thread a recognizer reports on. */
     private final Object emitLock = new Object();
@@ -90,11 +88,11 @@ public final class Session implements AudioSession {
         this.pipeline = requireNonNull(pipeline, "pipeline is null");
         this.info = requireNonNull(info, "info is null");
         this.pacing = requireNonNull(pacing, "pacing is null");
-        this.home = requireNonNull(home, "home is null");
         this.options = requireNonNull(options, "options is null");
         this.listener = requireNonNull(listener, "listener is null");
         this.queue = new FrameQueue(queueCapacity);
         this.scheduler = requireNonNull(scheduler, "scheduler is null");
+        this.callbacks = new ListenerGuard(info.id(), home);
     }
 
     @Override
@@ -200,7 +198,7 @@ public final class Session implements AudioSession {
     @Override
     public void onDrain(Runnable whenWritable) {
         requireNonNull(whenWritable, "whenWritable is null");
-        queue.onDrain(() -> dispatch(whenWritable));
+        queue.onDrain(() -> callbacks.dispatch(whenWritable));
     }
 
     @Override
@@ -242,7 +240,7 @@ public final class Session implements AudioSession {
     @Override
     public void close() {
         abort(SessionOutcome.closed());
-        closeCallbacks();
+        callbacks.close();
     }
 
     /**
@@ -362,7 +360,7 @@ public final class Session implements AudioSession {
         if (itemsTaken > itemsReported && listener != SessionListener.NONE) {
             long items = itemsTaken;
             itemsReported = items;
-            dispatch(() -> listener.onDecoded(items));
+            callbacks.dispatch(() -> listener.onDecoded(items));
         }
     }
 
@@ -402,7 +400,7 @@ public final class Session implements AudioSession {
                     pipeline.name(), id(), sequence, text, hypothesis.words(), hypothesis.alternatives(),
                     gate.streamSeconds(audioNanos / 1e9), Instant.now());
             pipeline.publish(event);
-            dispatch(() -> listener.onTranscript(event));
+            callbacks.dispatch(() -> listener.onTranscript(event));
         }
     }
 
@@ -421,47 +419,11 @@ public final class Session implements AudioSession {
         }
         pipeline.stopSession(this, reason, started);
         completeClosed(reason);
-        dispatch(() -> {
-            listener.onClosed(reason);
-            callbacksOpen = false;
-        });
+        callbacks.dispatchLast(() -> listener.onClosed(reason));
     }
 
     private void completeClosed(SessionOutcome reason) {
         closed.complete(reason);
-    }
-
-    // ---- listener guard -----------------------------------------------------------------------------------------
-
-    /** Runs a listener call on the home context unless callbacks were closed before it got there. */
-    private void dispatch(Runnable call) {
-        if (!callbacksOpen) {
-            return;
-        }
-        home.runOnContext(ignored -> {
-            callbackLock.lock();
-            try {
-                if (callbacksOpen) {
-                    call.run();
-                }
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "session " + id() + ": listener failed", e);
-            } finally {
-                callbackLock.unlock();
-            }
-        });
-    }
-
-    /**
-     * Closes callbacks: later dispatches do nothing, and a call in progress on another thread is waited for (a call
-     * in progress on this thread is the caller itself, so it is not waited for: no deadlock).
-     */
-    private void closeCallbacks() {
-        callbacksOpen = false;
-        if (!callbackLock.isHeldByCurrentThread()) {
-            callbackLock.lock();
-            callbackLock.unlock();
-        }
     }
 
     @Override
