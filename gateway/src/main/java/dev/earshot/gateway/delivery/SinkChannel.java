@@ -6,12 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -47,8 +43,9 @@ import static java.util.Objects.requireNonNull;
  * {@link #close(Duration)} delivers what is queued in memory within the drain time; what is left (the event in hand,
  * queued finals) goes to the front of the spool and is delivered after the next start.
  *
- * <p>This class holds the memory queue and hands work to the delivery thread ({@link SinkDelivery}, which owns the
- * retries and the spool replay); the meters and the log of lost transcripts are in {@link SinkMetrics}.
+ * <p>This class decides where each event goes and hands work to the delivery thread ({@link SinkDelivery}, which
+ * owns the retries and the spool replay); the memory queue is {@link SinkQueue}, the meters and the log of lost
+ * transcripts are in {@link SinkMetrics}.
  */
 public final class SinkChannel implements AutoCloseable {
 
@@ -65,15 +62,6 @@ public final class SinkChannel implements AutoCloseable {
         }
     }
 
-    /** A queue entry; {@code event} is cleared when the entry is superseded (then skipped by the consumer). */
-    private static final class Slot {
-        TranscriptEvent event;
-
-        Slot(TranscriptEvent event) {
-            this.event = event;
-        }
-    }
-
     private final String id;
     private final TranscriptSink sink;
     private final boolean acceptsPartials;
@@ -83,10 +71,7 @@ public final class SinkChannel implements AutoCloseable {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<Slot> queue = new ArrayDeque<>();
-    private final Map<String, Slot> queuedPartials = new HashMap<>();
-    private int depth;
-    private int maxDepth;
+    private final SinkQueue queue;
     /** An event taken from the memory queue and not yet delivered, spooled or dropped. */
     private TranscriptEvent inHand;
     private boolean closing;
@@ -112,6 +97,7 @@ public final class SinkChannel implements AutoCloseable {
         this.capacity = settings.capacity();
         this.routes = new SinkRoutes(id, sink);
         this.metrics = new SinkMetrics(id, registry);
+        this.queue = new SinkQueue(capacity, metrics.droppedPartials);
         this.spool = new FinalSpool(id, spoolSettings, metrics::droppedFromSpool);
         metrics.registerGauges(registry, this);
         this.delivery = new SinkDelivery(this, sink, settings, metrics);
@@ -141,7 +127,7 @@ public final class SinkChannel implements AutoCloseable {
     public int depth() {
         lock.lock();
         try {
-            return depth;
+            return queue.depth();
         } finally {
             lock.unlock();
         }
@@ -151,7 +137,7 @@ public final class SinkChannel implements AutoCloseable {
     public int maxDepth() {
         lock.lock();
         try {
-            return maxDepth;
+            return queue.maxDepth();
         } finally {
             lock.unlock();
         }
@@ -206,38 +192,18 @@ public final class SinkChannel implements AutoCloseable {
             if (!event.isFinal()) {
                 if (closing || !spool.isEmpty()) {
                     metrics.droppedPartials.increment();
-                    return;
+                } else if (queue.offerPartial(event)) {
+                    changed.signalAll();
                 }
-                Slot queued = queuedPartials.get(event.session());
-                if (queued != null) {
-                    queued.event = event;
-                    metrics.droppedPartials.increment();
-                    return;
-                }
-                if (depth >= capacity) {
-                    metrics.droppedPartials.increment();
-                    return;
-                }
-            } else {
-                Slot superseded = queuedPartials.remove(event.session());
-                if (superseded != null) {
-                    superseded.event = null;
-                    depth--;
-                    metrics.droppedPartials.increment();
-                }
-                if (stopping || !spool.isEmpty() || (depth >= capacity && !evictOnePartial())) {
-                    toSpool(event, stopping ? "the sink is closing" : !spool.isEmpty()
-                            ? "earlier finals are waiting in the spool" : "its queue is full of finals (" + capacity + ")");
-                    return;
-                }
+                return;
             }
-            Slot slot = new Slot(event);
-            queue.addLast(slot);
-            if (!event.isFinal()) {
-                queuedPartials.put(event.session(), slot);
+            queue.removePartial(event.session());
+            if (stopping || !spool.isEmpty() || !queue.roomForFinal()) {
+                toSpool(event, stopping ? "the sink is closing" : !spool.isEmpty()
+                        ? "earlier finals are waiting in the spool" : "its queue is full of finals (" + capacity + ")");
+                return;
             }
-            depth++;
-            maxDepth = Math.max(maxDepth, depth);
+            queue.add(event);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -270,18 +236,7 @@ public final class SinkChannel implements AutoCloseable {
             finals.add(inHand);
         }
         inHand = null;
-        for (Slot slot : queue) {
-            if (slot.event != null) {
-                if (slot.event.isFinal()) {
-                    finals.add(slot.event);
-                } else {
-                    metrics.droppedPartials.increment();
-                }
-            }
-        }
-        queue.clear();
-        queuedPartials.clear();
-        depth = 0;
+        queue.drainFinals(finals);
         if (finals.isEmpty()) {
             return 0;
         }
@@ -297,19 +252,6 @@ public final class SinkChannel implements AutoCloseable {
         return finals.size();
     }
 
-    private boolean evictOnePartial() {
-        Iterator<Slot> partials = queuedPartials.values().iterator();
-        if (!partials.hasNext()) {
-            return false;
-        }
-        Slot victim = partials.next();
-        partials.remove();
-        victim.event = null;
-        depth--;
-        metrics.droppedPartials.increment();
-        return true;
-    }
-
     // ---- delivery thread ----------------------------------------------------------------------------------------
 
     /** What the delivery thread does next: an event from memory (now in hand), the spool, or stop (null). */
@@ -320,16 +262,8 @@ public final class SinkChannel implements AutoCloseable {
                 if (stopping) {
                     return null;
                 }
-                Slot slot = queue.pollFirst();
-                if (slot != null) {
-                    if (slot.event == null) {
-                        continue;
-                    }
-                    TranscriptEvent event = slot.event;
-                    if (!event.isFinal()) {
-                        queuedPartials.remove(event.session(), slot);
-                    }
-                    depth--;
+                TranscriptEvent event = queue.poll();
+                if (event != null) {
                     inHand = event;
                     return event;
                 }
@@ -409,11 +343,11 @@ public final class SinkChannel implements AutoCloseable {
         try {
             closing = true;
             changed.signalAll();
-            while ((depth > 0 || inHand != null) && !stopping && System.nanoTime() < deadline) {
+            while ((queue.depth() > 0 || inHand != null) && !stopping && System.nanoTime() < deadline) {
                 changed.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             }
-            if (depth > 0 || inHand != null) {
-                LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': " + (depth + (inHand == null ? 0 : 1))
+            if (queue.depth() > 0 || inHand != null) {
+                LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': " + (queue.depth() + (inHand == null ? 0 : 1))
                         + " event(s) not delivered within " + drain.toMillis() + " ms of shutdown; finals go to the spool");
             }
             stopping = true;
