@@ -3,22 +3,14 @@ package dev.earshot.gateway.delivery;
 import dev.earshot.json.TranscriptJson;
 import dev.earshot.spi.transcript.TranscriptEvent;
 
-import java.io.ByteArrayOutputStream;
+import dev.earshot.gateway.delivery.SpoolFolder.Segment;
+
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
 
@@ -52,7 +44,8 @@ import static java.util.Objects.requireNonNull;
  * new sessions are refused while the sessions already open still have room for their finals.
  *
  * <p>Thread-safe: every method holds the spool's monitor. Nothing is read into memory beyond the event being
- * delivered. The folder is created on the first write, so a sink that never falls behind leaves no trace.
+ * delivered. The folder is created on the first write, so a sink that never falls behind leaves no trace. The files
+ * themselves (reading, fsync'd appends, the checkpoint) are handled by {@link SpoolFolder}.
  */
 public final class FinalSpool implements AutoCloseable {
 
@@ -87,22 +80,7 @@ public final class FinalSpool implements AutoCloseable {
 
     static final int REFUSE_PERCENT = 90;
     private static final System.Logger LOG = System.getLogger(FinalSpool.class.getName());
-    private static final Pattern SEGMENT = Pattern.compile("(\\d{20})\\.jsonl");
     private static final long FIRST_SEGMENT = 1L << 40;
-    private static final String CHECKPOINT = "checkpoint";
-    private static final int MAX_LINE = 16 * 1024 * 1024;
-
-    private static final class Segment {
-        final long number;
-        long size;
-        long readOffset;
-
-        Segment(long number, long size, long readOffset) {
-            this.number = number;
-            this.size = size;
-            this.readOffset = readOffset;
-        }
-    }
 
     private final String sinkId;
     private final Path dir;
@@ -114,10 +92,7 @@ public final class FinalSpool implements AutoCloseable {
     private long bytes;
     private long events;
     private long maxBytesSeen;
-    private RandomAccessFile tail;
-    private long tailNumber = -1;
-    private RandomAccessFile reader;
-    private long readerNumber = -1;
+    private final SpoolFolder folder;
     private boolean closed;
 
     /**
@@ -137,10 +112,18 @@ public final class FinalSpool implements AutoCloseable {
         this.policy = requireNonNull(policy, "policy is null");
         this.segmentBytes = Math.max(64 * 1024, Math.min(maxBytes / 8, 8L * 1024 * 1024));
         this.dropListener = requireNonNull(dropListener, "dropListener is null");
+        this.folder = new SpoolFolder(sinkId, dir);
         try {
-            load();
+            events = folder.load(segments);
         } catch (IOException e) {
             throw new UncheckedIOException("sink '" + sinkId + "': cannot read its spool " + dir + ": " + e.getMessage(), e);
+        }
+        for (Segment segment : segments.values()) {
+            bytes += segment.size - segment.readOffset;
+        }
+        if (events > 0) {
+            LOG.log(System.Logger.Level.INFO, "sink '" + sinkId + "': " + events + " final(s) (" + bytes
+                    + " bytes) waiting in its spool " + dir + " from an earlier run; delivering them first");
         }
         maxBytesSeen = bytes;
     }
@@ -205,34 +188,20 @@ public final class FinalSpool implements AutoCloseable {
                         "the spool is full (" + maxBytes + " bytes) and its policy is drop-oldest");
             }
         }
+        Segment last = segments.isEmpty() ? null : segments.lastEntry().getValue();
+        if (last == null || last.size >= segmentBytes) {
+            last = new Segment(last == null ? FIRST_SEGMENT : last.number + 1, 0, 0);
+            segments.put(last.number, last);
+        }
         try {
-            Files.createDirectories(dir);
-            Segment last = segments.isEmpty() ? null : segments.lastEntry().getValue();
-            if (last == null || last.size >= segmentBytes) {
-                last = newSegment(last == null ? FIRST_SEGMENT : last.number + 1);
-            }
-            RandomAccessFile file = tailFile(last.number);
-            try {
-                file.seek(last.size);
-                file.write(data);
-                file.getFD().sync();
-            } catch (IOException e) {
-                try {
-                    file.setLength(last.size);
-                } catch (IOException ignored) {
-                    // the file is cut back to its last complete line when the spool is next opened
-                }
-                closeTail();
-                throw e;
-            }
-            last.size += data.length;
-            bytes += data.length;
-            events += batch.size();
-            maxBytesSeen = Math.max(maxBytesSeen, bytes);
-            return true;
+            folder.append(last, data);
         } catch (IOException e) {
             throw new UncheckedIOException("sink '" + sinkId + "': cannot write its spool " + dir + ": " + e.getMessage(), e);
         }
+        bytes += data.length;
+        events += batch.size();
+        maxBytesSeen = Math.max(maxBytesSeen, bytes);
+        return true;
     }
 
     /**
@@ -248,27 +217,15 @@ public final class FinalSpool implements AutoCloseable {
             return;
         }
         long number = segments.isEmpty() ? FIRST_SEGMENT : segments.firstKey() - 1;
-        Path path = segmentPath(number);
         try {
-            Files.createDirectories(dir);
-            try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
-                file.setLength(0);
-                file.write(data);
-                file.getFD().sync();
-            }
+            segments.put(number, folder.writeSegment(number, data));
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(path);
-            } catch (IOException ignored) {
-                // a partial file would be read as events; reported below
-            }
             throw new UncheckedIOException("sink '" + sinkId + "': cannot write its spool " + dir + ": " + e.getMessage(), e);
         }
-        segments.put(number, new Segment(number, data.length, 0));
         bytes += data.length;
         events += batch.size();
         maxBytesSeen = Math.max(maxBytesSeen, bytes);
-        writeCheckpoint();
+        folder.writeCheckpoint(segments.values());
     }
 
     /**
@@ -311,8 +268,7 @@ public final class FinalSpool implements AutoCloseable {
             return;
         }
         closed = true;
-        closeTail();
-        closeReader();
+        folder.closeFiles();
     }
 
     // ---- internals ----------------------------------------------------------------------------------------------
@@ -341,35 +297,19 @@ public final class FinalSpool implements AutoCloseable {
             boolean isTail = segments.size() == 1;
             if (!isTail || events == 0) {
                 segments.remove(segment);
-                if (readerNumber == segment) {
-                    closeReader();
-                }
-                if (tailNumber == segment) {
-                    closeTail();
-                }
-                try {
-                    Files.deleteIfExists(segmentPath(segment));
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "sink '" + sinkId + "': cannot delete spent spool segment "
-                            + segmentPath(segment) + ": " + e.getMessage());
-                }
+                folder.delete(segment);
             }
         }
         if (events == 0) {
             // Everything delivered: start over clean (a stray byte count would otherwise linger).
-            for (Segment left : new ArrayList<>(segments.values())) {
-                try {
-                    Files.deleteIfExists(segmentPath(left.number));
-                } catch (IOException ignored) {
-                    // retried on the next start
-                }
+            for (Segment left : segments.values()) {
+                folder.delete(left.number);
             }
             segments.clear();
-            closeTail();
-            closeReader();
+            folder.closeFiles();
             bytes = 0;
         }
-        writeCheckpoint();
+        folder.writeCheckpoint(segments.values());
     }
 
     /** Reads the line at the head; its event is null when the line is not a valid event (when {@code parse}). */
@@ -382,252 +322,40 @@ public final class FinalSpool implements AutoCloseable {
                     return null;
                 }
                 segments.remove(head.number);
-                if (tailNumber == head.number) {
-                    closeTail();
-                }
-                try {
-                    Files.deleteIfExists(segmentPath(head.number));
-                } catch (IOException ignored) {
-                    // retried on the next start
-                }
+                folder.delete(head.number);
                 continue;
             }
+            SpoolFolder.Line line;
             try {
-                RandomAccessFile file = readerFile(head.number);
-                file.seek(head.readOffset);
-                ByteArrayOutputStream line = new ByteArrayOutputStream(512);
-                byte[] buffer = new byte[4096];
-                int consumed = -1;
-                long remaining = head.size - head.readOffset;
-                while (consumed < 0 && remaining > 0) {
-                    int n = file.read(buffer, 0, (int) Math.min(buffer.length, remaining));
-                    if (n <= 0) {
-                        break;
-                    }
-                    for (int i = 0; i < n; i++) {
-                        if (buffer[i] == '\n') {
-                            line.write(buffer, 0, i);
-                            consumed = line.size() + 1;
-                            break;
-                        }
-                    }
-                    if (consumed < 0) {
-                        line.write(buffer, 0, n);
-                        remaining -= n;
-                        if (line.size() > MAX_LINE) {
-                            break;
-                        }
-                    }
-                }
-                if (consumed < 0) {
-                    // No newline before the end: cut off by a crash (open() trims these) or longer than any event.
-                    int length = (int) Math.min(Integer.MAX_VALUE, head.size - head.readOffset);
-                    dropListener.dropped("?", "an incomplete line of " + length + " bytes in " + segmentPath(head.number));
-                    bytes -= length;
-                    head.readOffset = head.size;
-                    events = Math.max(0, events - 1);
-                    continue;
-                }
-                String text = line.toString(StandardCharsets.UTF_8);
-                TranscriptEvent event = null;
-                try {
-                    event = TranscriptEventJson.parse(text);
-                } catch (RuntimeException e) {
-                    if (parse) {
-                        dropListener.dropped(excerpt(text), "its spooled line cannot be read back ("
-                                + e.getMessage() + ")");
-                    }
-                }
-                return new Entry(event, head.number, head.readOffset, consumed);
+                line = folder.readLine(head);
             } catch (IOException e) {
-                closeReader();
                 throw new UncheckedIOException("sink '" + sinkId + "': cannot read its spool " + dir + ": " + e.getMessage(), e);
             }
+            if (line == null) {
+                // No newline before the end: cut off by a crash (open() trims these) or longer than any event.
+                int length = (int) Math.min(Integer.MAX_VALUE, head.size - head.readOffset);
+                dropListener.dropped("?", "an incomplete line of " + length + " bytes in "
+                        + folder.segmentPath(head.number));
+                bytes -= length;
+                head.readOffset = head.size;
+                events = Math.max(0, events - 1);
+                continue;
+            }
+            TranscriptEvent event = null;
+            try {
+                event = TranscriptEventJson.parse(line.text());
+            } catch (RuntimeException e) {
+                if (parse) {
+                    dropListener.dropped(excerpt(line.text()), "its spooled line cannot be read back ("
+                            + e.getMessage() + ")");
+                }
+            }
+            return new Entry(event, head.number, head.readOffset, line.length());
         }
         return null;
     }
 
     private static String excerpt(String text) {
         return text.length() <= 80 ? text : text.substring(0, 80) + "...";
-    }
-
-    private Segment newSegment(long number) throws IOException {
-        closeTail();
-        Segment segment = new Segment(number, 0, 0);
-        segments.put(number, segment);
-        return segment;
-    }
-
-    private RandomAccessFile tailFile(long number) throws IOException {
-        if (tail == null || tailNumber != number) {
-            closeTail();
-            tail = new RandomAccessFile(segmentPath(number).toFile(), "rw");
-            tailNumber = number;
-        }
-        return tail;
-    }
-
-    private RandomAccessFile readerFile(long number) throws IOException {
-        if (reader == null || readerNumber != number) {
-            closeReader();
-            reader = new RandomAccessFile(segmentPath(number).toFile(), "r");
-            readerNumber = number;
-        }
-        return reader;
-    }
-
-    private void closeTail() {
-        if (tail != null) {
-            try {
-                tail.close();
-            } catch (IOException ignored) {
-                // nothing left to flush: every append was forced
-            }
-            tail = null;
-        }
-        tailNumber = -1;
-    }
-
-    private void closeReader() {
-        if (reader != null) {
-            try {
-                reader.close();
-            } catch (IOException ignored) {
-                // read-only
-            }
-            reader = null;
-        }
-        readerNumber = -1;
-    }
-
-    private Path segmentPath(long number) {
-        return dir.resolve(String.format("%020d.jsonl", number));
-    }
-
-    private void writeCheckpoint() {
-        try {
-            Path checkpoint = dir.resolve(CHECKPOINT);
-            if (segments.isEmpty()) {
-                Files.deleteIfExists(checkpoint);
-                return;
-            }
-            StringBuilder text = new StringBuilder();
-            for (Segment segment : segments.values()) {
-                if (segment.readOffset > 0) {
-                    text.append(segment.number).append(' ').append(segment.readOffset).append('\n');
-                }
-            }
-            Files.createDirectories(dir);
-            Path temporary = dir.resolve(CHECKPOINT + ".tmp");
-            Files.writeString(temporary, text);
-            try {
-                Files.move(temporary, checkpoint, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, checkpoint, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            // Not fatal: the events already delivered would be delivered again after a restart.
-            LOG.log(System.Logger.Level.WARNING, "sink '" + sinkId + "': cannot save the spool checkpoint in " + dir
-                    + ": " + e.getMessage());
-        }
-    }
-
-    private void load() throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        Map<Long, Long> offsets = new TreeMap<>();
-        Path checkpoint = dir.resolve(CHECKPOINT);
-        if (Files.isRegularFile(checkpoint)) {
-            for (String line : Files.readAllLines(checkpoint, StandardCharsets.UTF_8)) {
-                String[] parts = line.trim().split("\\s+");
-                if (parts.length == 2) {
-                    try {
-                        offsets.put(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
-                    } catch (NumberFormatException e) {
-                        LOG.log(System.Logger.Level.WARNING, "sink '" + sinkId + "': ignoring bad checkpoint line '"
-                                + line + "' in " + checkpoint);
-                    }
-                }
-            }
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.jsonl")) {
-            for (Path file : files) {
-                Matcher m = SEGMENT.matcher(file.getFileName().toString());
-                if (m.matches()) {
-                    long number = Long.parseLong(m.group(1));
-                    long size = trimTornLine(file);
-                    long offset = Math.min(offsets.getOrDefault(number, 0L), size);
-                    segments.put(number, new Segment(number, size, offset));
-                }
-            }
-        }
-        for (Segment segment : new ArrayList<>(segments.values())) {
-            long lines = countLines(segmentPath(segment.number), segment.readOffset, segment.size);
-            if (lines == 0) {
-                segments.remove(segment.number);
-                Files.deleteIfExists(segmentPath(segment.number));
-                continue;
-            }
-            events += lines;
-            bytes += segment.size - segment.readOffset;
-        }
-        if (events == 0) {
-            Files.deleteIfExists(checkpoint);
-        } else {
-            LOG.log(System.Logger.Level.INFO, "sink '" + sinkId + "': " + events + " final(s) (" + bytes
-                    + " bytes) waiting in its spool " + dir + " from an earlier run; delivering them first");
-        }
-    }
-
-    /** Cuts a segment back to its last complete line (a crash may have cut the last write short); returns its size. */
-    private long trimTornLine(Path file) throws IOException {
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            long size = raf.length();
-            long end = size;
-            byte[] buffer = new byte[4096];
-            while (end > 0) {
-                int n = (int) Math.min(buffer.length, end);
-                raf.seek(end - n);
-                raf.readFully(buffer, 0, n);
-                int i = n - 1;
-                while (i >= 0 && buffer[i] != '\n') {
-                    i--;
-                }
-                if (i >= 0) {
-                    end = end - n + i + 1;
-                    break;
-                }
-                end -= n;
-            }
-            if (end != size) {
-                LOG.log(System.Logger.Level.WARNING, "sink '" + sinkId + "': cutting an incomplete last line ("
-                        + (size - end) + " bytes) off spool segment " + file);
-                raf.setLength(end);
-            }
-            return end;
-        }
-    }
-
-    private static long countLines(Path file, long from, long to) throws IOException {
-        long lines = 0;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            raf.seek(from);
-            byte[] buffer = new byte[64 * 1024];
-            long remaining = to - from;
-            while (remaining > 0) {
-                int n = raf.read(buffer, 0, (int) Math.min(buffer.length, remaining));
-                if (n <= 0) {
-                    break;
-                }
-                for (int i = 0; i < n; i++) {
-                    if (buffer[i] == '\n') {
-                        lines++;
-                    }
-                }
-                remaining -= n;
-            }
-        }
-        return lines;
     }
 }

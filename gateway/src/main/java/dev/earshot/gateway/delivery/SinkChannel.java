@@ -1,29 +1,16 @@
 package dev.earshot.gateway.delivery;
 
-import dev.earshot.gateway.plugin.PluginCalls;
-
-import dev.earshot.spi.sink.DeliveryException;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.transcript.TranscriptEvent;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.ToDoubleFunction;
 
 import static java.util.Objects.requireNonNull;
 
@@ -55,6 +42,10 @@ import static java.util.Objects.requireNonNull;
  * <h2>Close</h2>
  * {@link #close(Duration)} delivers what is queued in memory within the drain time; what is left (the event in hand,
  * queued finals) goes to the front of the spool and is delivered after the next start.
+ *
+ * <p>This class decides where each event goes and hands work to the delivery thread ({@link SinkDelivery}, which
+ * owns the retries and the spool replay); the memory queue is {@link SinkQueue}, the meters and the log of lost
+ * transcripts are in {@link SinkMetrics}.
  */
 public final class SinkChannel implements AutoCloseable {
 
@@ -71,43 +62,23 @@ public final class SinkChannel implements AutoCloseable {
         }
     }
 
-    /** A queue entry; {@code event} is cleared when the entry is superseded (then skipped by the consumer). */
-    private static final class Slot {
-        TranscriptEvent event;
-
-        Slot(TranscriptEvent event) {
-            this.event = event;
-        }
-    }
-
     private final String id;
     private final TranscriptSink sink;
     private final boolean acceptsPartials;
     private final int capacity;
-    private final int retries;
-    private final Duration retryDelay;
-    private final Duration maxRetryDelay;
     private final FinalSpool spool;
-    private final Set<String> routes = new TreeSet<>();
+    private final SinkRoutes routes;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<Slot> queue = new ArrayDeque<>();
-    private final Map<String, Slot> queuedPartials = new HashMap<>();
-    private int depth;
-    private int maxDepth;
+    private final SinkQueue queue;
     /** An event taken from the memory queue and not yet delivered, spooled or dropped. */
     private TranscriptEvent inHand;
     private boolean closing;
     private boolean stopping;
-    private volatile boolean failing;
 
-    private final Counter delivered;
-    private final Counter failed;
-    private final Counter retried;
-    private final Counter spooled;
-    private final Counter droppedPartials;
-    private final Counter droppedFinals;
+    private final SinkMetrics metrics;
+    private final SinkDelivery delivery;
     private final Thread thread;
 
     /**
@@ -124,30 +95,13 @@ public final class SinkChannel implements AutoCloseable {
                     + " is not valid; expected at least 1");
         }
         this.capacity = settings.capacity();
-        this.retries = settings.retries();
-        this.retryDelay = settings.retryDelay();
-        this.maxRetryDelay = settings.maxRetryDelay();
-        Tags tags = Tags.of("sink", id);
-        droppedFinals = Counter.builder("earshot.sink.dropped").description("Events not delivered")
-                .tags(tags.and("type", "final")).register(registry);
-        this.spool = new FinalSpool(id, spoolSettings, this::droppedFromSpool);
-        delivered = Counter.builder("earshot.sink.delivered").description("Events delivered").tags(tags).register(registry);
-        failed = Counter.builder("earshot.sink.failed").description("Delivery attempts that failed").tags(tags).register(registry);
-        retried = Counter.builder("earshot.sink.retried").description("Delivery attempts that repeated an earlier one")
-                .tags(tags).register(registry);
-        spooled = Counter.builder("earshot.sink.spooled").description("Finals written to the sink's on-disk spool")
-                .tags(tags).register(registry);
-        droppedPartials = Counter.builder("earshot.sink.dropped").description("Events not delivered")
-                .tags(tags.and("type", "partial")).register(registry);
-        gauge(registry, "earshot.sink.queue.depth", "Events waiting for the sink in memory", tags, this, SinkChannel::depth);
-        gauge(registry, "earshot.sink.queue.capacity", "Bound of the sink's queue", tags, this, c -> c.capacity);
-        gauge(registry, "earshot.sink.spool.bytes", "Bytes of finals waiting in the sink's on-disk spool", tags,
-                this, c -> c.spool.bytes());
-        gauge(registry, "earshot.sink.spool.events", "Finals waiting in the sink's on-disk spool", tags,
-                this, c -> c.spool.events());
-        gauge(registry, "earshot.sink.spool.limit.bytes", "Bound of the sink's on-disk spool", tags,
-                this, c -> c.spool.maxBytes());
-        thread = new Thread(this::deliverLoop, "earshot-sink-" + id);
+        this.routes = new SinkRoutes(id, sink);
+        this.metrics = new SinkMetrics(id, registry);
+        this.queue = new SinkQueue(capacity, metrics.droppedPartials);
+        this.spool = new FinalSpool(id, spoolSettings, metrics::droppedFromSpool);
+        metrics.registerGauges(registry, this);
+        this.delivery = new SinkDelivery(this, sink, settings, metrics);
+        thread = new Thread(delivery, "earshot-sink-" + id);
         thread.setDaemon(true);
         thread.start();
     }
@@ -158,28 +112,12 @@ public final class SinkChannel implements AutoCloseable {
 
     /** A pipeline now sends to this sink: tells the sink its routes ({@link TranscriptSink#routes}). */
     public void routeAdded(String pipeline) {
-        synchronized (routes) {
-            if (routes.add(pipeline)) {
-                tellRoutes();
-            }
-        }
+        routes.add(pipeline);
     }
 
     /** A pipeline no longer sends to this sink. */
     public void routeRemoved(String pipeline) {
-        synchronized (routes) {
-            if (routes.remove(pipeline)) {
-                tellRoutes();
-            }
-        }
-    }
-
-    private void tellRoutes() {
-        try {
-            sink.routes(Set.copyOf(routes));
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': routes(" + routes + ") failed: " + e, e);
-        }
+        routes.remove(pipeline);
     }
 
     public int capacity() {
@@ -189,7 +127,7 @@ public final class SinkChannel implements AutoCloseable {
     public int depth() {
         lock.lock();
         try {
-            return depth;
+            return queue.depth();
         } finally {
             lock.unlock();
         }
@@ -199,7 +137,7 @@ public final class SinkChannel implements AutoCloseable {
     public int maxDepth() {
         lock.lock();
         try {
-            return maxDepth;
+            return queue.maxDepth();
         } finally {
             lock.unlock();
         }
@@ -211,27 +149,27 @@ public final class SinkChannel implements AutoCloseable {
 
     /** Whether the last delivery attempt failed (the sink is down or rejecting). */
     public boolean failing() {
-        return failing;
+        return delivery.failing();
     }
 
     public long delivered() {
-        return (long) delivered.count();
+        return (long) metrics.delivered.count();
     }
 
     public long retried() {
-        return (long) retried.count();
+        return (long) metrics.retried.count();
     }
 
     public long spooled() {
-        return (long) spooled.count();
+        return (long) metrics.spooled.count();
     }
 
     public long droppedPartials() {
-        return (long) droppedPartials.count();
+        return (long) metrics.droppedPartials.count();
     }
 
     public long droppedFinals() {
-        return (long) droppedFinals.count();
+        return (long) metrics.droppedFinals.count();
     }
 
     /** Why pipelines using this sink must refuse new sessions now, or null. */
@@ -253,39 +191,19 @@ public final class SinkChannel implements AutoCloseable {
         try {
             if (!event.isFinal()) {
                 if (closing || !spool.isEmpty()) {
-                    droppedPartials.increment();
-                    return;
+                    metrics.droppedPartials.increment();
+                } else if (queue.offerPartial(event)) {
+                    changed.signalAll();
                 }
-                Slot queued = queuedPartials.get(event.session());
-                if (queued != null) {
-                    queued.event = event;
-                    droppedPartials.increment();
-                    return;
-                }
-                if (depth >= capacity) {
-                    droppedPartials.increment();
-                    return;
-                }
-            } else {
-                Slot superseded = queuedPartials.remove(event.session());
-                if (superseded != null) {
-                    superseded.event = null;
-                    depth--;
-                    droppedPartials.increment();
-                }
-                if (stopping || !spool.isEmpty() || (depth >= capacity && !evictOnePartial())) {
-                    toSpool(event, stopping ? "the sink is closing" : !spool.isEmpty()
-                            ? "earlier finals are waiting in the spool" : "its queue is full of finals (" + capacity + ")");
-                    return;
-                }
+                return;
             }
-            Slot slot = new Slot(event);
-            queue.addLast(slot);
-            if (!event.isFinal()) {
-                queuedPartials.put(event.session(), slot);
+            queue.removePartial(event.session());
+            if (stopping || !spool.isEmpty() || !queue.roomForFinal()) {
+                toSpool(event, stopping ? "the sink is closing" : !spool.isEmpty()
+                        ? "earlier finals are waiting in the spool" : "its queue is full of finals (" + capacity + ")");
+                return;
             }
-            depth++;
-            maxDepth = Math.max(maxDepth, depth);
+            queue.add(event);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -296,14 +214,14 @@ public final class SinkChannel implements AutoCloseable {
     private void toSpool(TranscriptEvent event, String why) {
         try {
             if (spool.append(List.of(event))) {
-                spooled.increment();
+                metrics.spooled.increment();
                 LOG.log(System.Logger.Level.DEBUG, () -> "sink '" + id + "': final " + event.id() + " spooled because " + why);
             } else {
-                drop(event, "its spool is full (" + spool.bytes() + " of " + spool.maxBytes() + " bytes, earshot.sinks."
+                metrics.dropped(event, "its spool is full (" + spool.bytes() + " of " + spool.maxBytes() + " bytes, earshot.sinks."
                         + id + ".spool-size; policy " + spool.policy().configName() + ")");
             }
         } catch (UncheckedIOException e) {
-            drop(event, e.getMessage());
+            metrics.dropped(event, e.getMessage());
         }
         changed.signalAll();
     }
@@ -318,81 +236,34 @@ public final class SinkChannel implements AutoCloseable {
             finals.add(inHand);
         }
         inHand = null;
-        for (Slot slot : queue) {
-            if (slot.event != null) {
-                if (slot.event.isFinal()) {
-                    finals.add(slot.event);
-                } else {
-                    droppedPartials.increment();
-                }
-            }
-        }
-        queue.clear();
-        queuedPartials.clear();
-        depth = 0;
+        queue.drainFinals(finals);
         if (finals.isEmpty()) {
             return 0;
         }
         try {
             spool.pushFront(finals);
-            spooled.increment(finals.size());
+            metrics.spooled.increment(finals.size());
         } catch (RuntimeException e) {
             for (TranscriptEvent event : finals) {
-                drop(event, e.getMessage());
+                metrics.dropped(event, e.getMessage());
             }
         }
         changed.signalAll();
         return finals.size();
     }
 
-    private boolean evictOnePartial() {
-        Iterator<Slot> partials = queuedPartials.values().iterator();
-        if (!partials.hasNext()) {
-            return false;
-        }
-        Slot victim = partials.next();
-        partials.remove();
-        victim.event = null;
-        depth--;
-        droppedPartials.increment();
-        return true;
-    }
-
-    private void drop(TranscriptEvent event, String why) {
-        if (event.isFinal()) {
-            droppedFinals.increment();
-            LOG.log(System.Logger.Level.ERROR, "sink '" + id + "' dropped final transcript " + event.id() + " because "
-                    + why + ": " + event.text());
-        } else {
-            droppedPartials.increment();
-        }
-    }
-
-    private void droppedFromSpool(String eventId, String why) {
-        droppedFinals.increment();
-        LOG.log(System.Logger.Level.ERROR, "sink '" + id + "' dropped final transcript " + eventId + " because " + why);
-    }
-
     // ---- delivery thread ----------------------------------------------------------------------------------------
 
     /** What the delivery thread does next: an event from memory (now in hand), the spool, or stop (null). */
-    private Object next() throws InterruptedException {
+    Object next() throws InterruptedException {
         lock.lock();
         try {
             while (true) {
                 if (stopping) {
                     return null;
                 }
-                Slot slot = queue.pollFirst();
-                if (slot != null) {
-                    if (slot.event == null) {
-                        continue;
-                    }
-                    TranscriptEvent event = slot.event;
-                    if (!event.isFinal()) {
-                        queuedPartials.remove(event.session(), slot);
-                    }
-                    depth--;
+                TranscriptEvent event = queue.poll();
+                if (event != null) {
                     inHand = event;
                     return event;
                 }
@@ -409,158 +280,43 @@ public final class SinkChannel implements AutoCloseable {
         }
     }
 
-    private void deliverLoop() {
-        long replayDelay = retryDelay.toMillis();
+    /** Moves what is in memory to the front of the spool (the retries of a final are spent); returns how many. */
+    int memoryToSpool() {
+        lock.lock();
         try {
-            Object next;
-            while ((next = next()) != null) {
-                if (next instanceof TranscriptEvent event) {
-                    deliverFromMemory(event);
-                } else {
-                    replayDelay = replayOne(replayDelay);
-                }
-            }
-        } catch (InterruptedException e) {
-            // close() gave up waiting: what is left in memory goes to the spool below
-        } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, "sink '" + id + "': delivery thread failed", e);
+            return memoryToSpoolFront();
         } finally {
-            Thread.interrupted(); // spool writes below must not be cut short by close()'s interrupt
-            lock.lock();
-            try {
-                int saved = memoryToSpoolFront();
-                if (saved > 0) {
-                    LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': " + saved
-                            + " undelivered final(s) kept in the spool " + spool.directory() + " for the next start");
-                }
-                stopping = true;
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-            try {
-                sink.close();
-            } catch (Exception e) {
-                LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': close failed", e);
-            }
+            lock.unlock();
         }
     }
 
-    private void deliverFromMemory(TranscriptEvent event) throws InterruptedException {
-        int attempts = event.isFinal() ? retries + 1 : 1;
-        long delay = retryDelay.toMillis();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                sink.deliver(event);
-                delivered.increment();
-                recovered();
-                release(event);
-                return;
-            } catch (InterruptedException e) {
-                throw e;
-            } catch (Exception e) {
-                failed.increment();
-                failing = true;
-                if (e instanceof DeliveryException rejected && !rejected.retryable()) {
-                    rejectedFor(event, rejected);
-                    release(event);
-                    return;
-                }
-                if (!event.isFinal()) {
-                    droppedPartials.increment();
-                    release(event);
-                    return;
-                }
-                if (attempt >= attempts) {
-                    int saved;
-                    lock.lock();
-                    try {
-                        saved = memoryToSpoolFront();
-                    } finally {
-                        lock.unlock();
-                    }
-                    LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': delivering " + event.id() + " failed "
-                            + attempt + " time(s) (" + PluginCalls.describe(e) + "); " + saved
-                            + " final(s) moved to the spool, replayed in order when the sink accepts again");
-                    return;
-                }
-                LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': delivering " + event.id() + " failed (attempt "
-                        + attempt + " of " + attempts + "), retrying in " + delay + " ms: " + PluginCalls.describe(e));
-                Thread.sleep(delay);
-                retried.increment();
-                delay = Math.min(delay * 2, maxRetryDelay.toMillis());
-            }
-        }
-    }
-
-    /** Delivers the spool's oldest final; returns the back-off for the next attempt. */
-    private long replayOne(long delay) throws InterruptedException {
-        FinalSpool.Entry entry;
+    /** Waits up to {@code millis} for a change (new events, close) unless the channel is stopping. */
+    void awaitChange(long millis) throws InterruptedException {
+        lock.lock();
         try {
-            entry = spool.peek();
-        } catch (UncheckedIOException e) {
-            LOG.log(System.Logger.Level.ERROR, e.getMessage());
-            Thread.sleep(maxRetryDelay.toMillis());
-            return delay;
+            if (!stopping) {
+                changed.await(millis, TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            lock.unlock();
         }
-        if (entry == null) {
-            return delay;
-        }
+    }
+
+    /** The delivery thread ends: what is in memory goes to the front of the spool; returns how many finals. */
+    int deliveryStopped() {
+        lock.lock();
         try {
-            sink.deliver(entry.event());
-            spool.commit(entry);
-            delivered.increment();
-            recovered();
-            return retryDelay.toMillis();
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            failed.increment();
-            if (e instanceof DeliveryException rejected && !rejected.retryable()) {
-                spool.commit(entry);
-                rejectedFor(entry.event(), rejected);
-                return delay;
-            }
-            if (!failing) {
-                LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': replaying its spool failed ("
-                        + PluginCalls.describe(e) + "); " + spool.events() + " final(s) wait, retrying with back-off up to "
-                        + maxRetryDelay.toMillis() + " ms");
-            }
-            failing = true;
-            lock.lock();
-            try {
-                if (!stopping) {
-                    changed.await(delay, TimeUnit.MILLISECONDS);
-                }
-            } finally {
-                lock.unlock();
-            }
-            retried.increment();
-            return Math.min(delay * 2, maxRetryDelay.toMillis());
+            int saved = memoryToSpoolFront();
+            stopping = true;
+            changed.signalAll();
+            return saved;
+        } finally {
+            lock.unlock();
         }
     }
 
-    private void recovered() {
-        if (failing) {
-            failing = false;
-            LOG.log(System.Logger.Level.INFO, "sink '" + id + "' is accepting again; " + spool.events()
-                    + " final(s) left in its spool");
-        }
-    }
-
-    private void rejectedFor(TranscriptEvent event, DeliveryException rejected) {
-        if (event.isFinal()) {
-            droppedFinals.increment();
-            LOG.log(System.Logger.Level.ERROR, "sink '" + id + "' rejected final transcript " + event.id()
-                    + " for good, not retrying it: " + PluginCalls.describe(rejected));
-        } else {
-            droppedPartials.increment();
-            LOG.log(System.Logger.Level.WARNING, "sink '" + id + "' rejected partial " + event.id() + ": "
-                    + PluginCalls.describe(rejected));
-        }
-    }
-
-    private void release(TranscriptEvent event) {
+    /** The delivery thread is done with the event in hand (delivered or dropped). */
+    void release(TranscriptEvent event) {
         lock.lock();
         try {
             if (inHand == event) {
@@ -587,11 +343,11 @@ public final class SinkChannel implements AutoCloseable {
         try {
             closing = true;
             changed.signalAll();
-            while ((depth > 0 || inHand != null) && !stopping && System.nanoTime() < deadline) {
+            while ((queue.depth() > 0 || inHand != null) && !stopping && System.nanoTime() < deadline) {
                 changed.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             }
-            if (depth > 0 || inHand != null) {
-                LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': " + (depth + (inHand == null ? 0 : 1))
+            if (queue.depth() > 0 || inHand != null) {
+                LOG.log(System.Logger.Level.WARNING, "sink '" + id + "': " + (queue.depth() + (inHand == null ? 0 : 1))
                         + " event(s) not delivered within " + drain.toMillis() + " ms of shutdown; finals go to the spool");
             }
             stopping = true;
@@ -623,10 +379,5 @@ public final class SinkChannel implements AutoCloseable {
         if (!thread.isAlive()) {
             spool.close();
         }
-    }
-
-    private static <T> void gauge(MeterRegistry registry, String name, String description, Tags tags, T target,
-                                  ToDoubleFunction<T> value) {
-        Gauge.builder(name, target, value).description(description).tags(tags).strongReference(true).register(registry);
     }
 }
