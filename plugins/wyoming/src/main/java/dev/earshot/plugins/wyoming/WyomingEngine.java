@@ -7,6 +7,9 @@ import dev.earshot.spi.engine.RecognitionListener;
 import dev.earshot.spi.engine.Recognizer;
 import dev.earshot.spi.engine.RecognizerOptions;
 import dev.earshot.spi.engine.SpeechEngine;
+import dev.earshot.wyoming.WyomingDecoder;
+import dev.earshot.wyoming.WyomingEncoder;
+import dev.earshot.wyoming.WyomingEvent;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -88,7 +91,7 @@ final class WyomingEngine implements SpeechEngine {
         Link link = opener.open();
         try {
             try {
-                WyomingCodec.write(link.output(), WyomingEvent.of("describe", Map.of()));
+                WyomingEncoder.write(link.output(), WyomingEvent.of("describe", Map.of()));
                 link.output().flush();
             } catch (IOException e) {
                 // A program that exits at once closes its stdin before we write: say that, not "Stream closed".
@@ -97,7 +100,8 @@ final class WyomingEngine implements SpeechEngine {
                 throw new IOException(opener.target() + " did not take 'describe': "
                         + (end != null && end.startsWith("exited") ? "it " + end : e.getMessage()), e);
             }
-            WyomingCodec codec = new WyomingCodec(settings.maxEventBytes(), settings.maxEventBytes());
+            WyomingDecoder codec = new WyomingDecoder(settings.maxEventBytes(), settings.maxEventBytes(),
+                configKey("max-event-size"), configKey("max-event-size"));
             WyomingEvent[] info = new WyomingEvent[1];
             IOException[] failure = new IOException[1];
             Thread reader = new Thread(() -> {

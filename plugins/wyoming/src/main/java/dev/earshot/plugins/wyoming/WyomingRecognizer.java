@@ -6,6 +6,10 @@ import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.engine.RecognitionListener;
 import dev.earshot.spi.engine.Recognizer;
 import dev.earshot.spi.transcript.Hypothesis;
+import dev.earshot.wyoming.WyomingDecoder;
+import dev.earshot.wyoming.WyomingEncoder;
+import dev.earshot.wyoming.WyomingEvent;
+import dev.earshot.wyoming.WyomingException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -245,7 +249,7 @@ final class WyomingRecognizer implements Recognizer {
         linkReader.start();
         OutputStream out = current.output();
         try {
-            WyomingCodec.write(out, WyomingEvent.of("describe", Map.of()));
+            WyomingEncoder.write(out, WyomingEvent.of("describe", Map.of()));
             out.flush();
             if (!info.await(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 if (linkReader.isAlive()) {
@@ -282,7 +286,7 @@ final class WyomingRecognizer implements Recognizer {
                 } else if (item instanceof Flush flush) {
                     if (utterance) {
                         awaiting.add(flush);
-                        WyomingCodec.write(out, WyomingEvent.of("audio-stop", Map.of()));
+                        WyomingEncoder.write(out, WyomingEvent.of("audio-stop", Map.of()));
                         utterance = false;
                     } else {
                         flush.done().complete(false);
@@ -319,12 +323,12 @@ final class WyomingRecognizer implements Recognizer {
         if (!settings.language().isEmpty()) {
             transcribe.put("language", settings.language());
         }
-        WyomingCodec.write(out, WyomingEvent.of("transcribe", transcribe));
+        WyomingEncoder.write(out, WyomingEvent.of("transcribe", transcribe));
         Map<String, Object> start = new LinkedHashMap<>();
         start.put("rate", (long) format.sampleRate());
         start.put("width", 2L);
         start.put("channels", (long) format.channels());
-        WyomingCodec.write(out, WyomingEvent.of("audio-start", start));
+        WyomingEncoder.write(out, WyomingEvent.of("audio-start", start));
     }
 
     private final byte[] chunk = new byte[65_536];
@@ -337,7 +341,7 @@ final class WyomingRecognizer implements Recognizer {
         data.put("channels", (long) format.channels());
         byte[] bytes = frame.length() <= chunk.length ? chunk : new byte[frame.length()];
         frame.copyTo(bytes, 0);
-        WyomingCodec.write(out, "audio-chunk", data, bytes, 0, frame.length());
+        WyomingEncoder.write(out, "audio-chunk", data, bytes, 0, frame.length());
     }
 
     /** The link ended: drop what was queued for it, count it, report degraded, wait the back-off. */
@@ -389,7 +393,8 @@ final class WyomingRecognizer implements Recognizer {
     }
 
     private void readEvents(Link current, CountDownLatch info) {
-        WyomingCodec codec = new WyomingCodec(settings.maxEventBytes(), settings.maxEventBytes());
+        WyomingDecoder codec = new WyomingDecoder(settings.maxEventBytes(), settings.maxEventBytes(),
+                engine.configKey("max-event-size"), engine.configKey("max-event-size"));
         InputStream in = current.input();
         StringBuilder partial = new StringBuilder();
         try {
@@ -427,7 +432,7 @@ final class WyomingRecognizer implements Recognizer {
                     }
                 }
             }
-        } catch (WyomingCodec.ProtocolException e) {
+        } catch (WyomingException e) {
             linkProblem = "broke the Wyoming framing: " + e.getMessage();
         } catch (IOException e) {
             // the link ended: the worker finds out why
