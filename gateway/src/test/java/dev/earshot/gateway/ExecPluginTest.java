@@ -45,6 +45,9 @@ class ExecPluginTest {
             String clips = String.join(" ", SpeechFixtures.librivoxReferences().keySet().stream()
                     .map(c -> SpeechFixtures.LIBRIVOX.resolve(c).toString()).toList());
             Map<String, String> config = new HashMap<>();
+            // A run starts from nothing: no output files and no spool left by an earlier run of this test.
+            deleteTree(OUT);
+            config.put("earshot.data-dir", OUT.resolve("data").toString());
             source(config, "rawspeech", clips + " -t raw -r 16000 -e signed -b 16 -c 1 -", "raw");
             source(config, "wavspeech", clips + " -t wav -", "auto");
             config.put("earshot.sources.quitter.type", "exec");
@@ -63,6 +66,19 @@ class ExecPluginTest {
             pipeline(config, "execnever", "rawspeech", "acks-never,truth-never");
             pipeline(config, "execquitter", "quitter", "log");
             return config;
+        }
+
+        private static void deleteTree(Path dir) {
+            if (!Files.exists(dir)) {
+                return;
+            }
+            try (var paths = Files.walk(dir)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
 
         private static void source(Map<String, String> config, String id, String args, String format) {

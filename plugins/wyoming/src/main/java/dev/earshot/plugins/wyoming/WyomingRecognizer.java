@@ -1,7 +1,6 @@
 package dev.earshot.plugins.wyoming;
 
 import dev.earshot.process.Backoff;
-import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.engine.RecognitionListener;
 import dev.earshot.spi.engine.Recognizer;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -67,6 +65,8 @@ final class WyomingRecognizer implements Recognizer {
     private final ConcurrentLinkedDeque<Flush> awaiting = new ConcurrentLinkedDeque<>();
     private final Object callbackLock = new Object();
     private final Thread worker;
+    /** Writes the utterance's events to the link; on the worker thread only. */
+    private final AudioWriter audioOut;
 
     private volatile boolean closed;
     /** True while no link is ready after one ended or failed to start: audio is dropped. */
@@ -82,6 +82,7 @@ final class WyomingRecognizer implements Recognizer {
         this.session = requireNonNull(session, "session is null");
         this.listener = requireNonNull(listener, "listener is null");
         this.settings = engine.settings();
+        this.audioOut = new AudioWriter(this.settings);
         this.queue = new ArrayBlockingQueue<>(settings.queueFrames());
         this.worker = new Thread(this::work, "earshot-wyoming-" + engine.id() + "-" + number);
         this.worker.setDaemon(true);
@@ -279,10 +280,10 @@ final class WyomingRecognizer implements Recognizer {
                 }
                 if (item instanceof AudioFrame frame) {
                     if (!utterance) {
-                        writeStart(out);
+                        audioOut.start(out);
                         utterance = true;
                     }
-                    writeChunk(out, frame);
+                    audioOut.chunk(out, frame);
                 } else if (item instanceof Flush flush) {
                     if (utterance) {
                         awaiting.add(flush);
@@ -315,33 +316,6 @@ final class WyomingRecognizer implements Recognizer {
         String end = current.endReason();
         boolean exited = end != null && end.startsWith("exited");
         return current.describe() + " " + (exited || problem == null ? (end == null ? "ended" : end) : problem);
-    }
-
-    private void writeStart(OutputStream out) throws IOException {
-        AudioFormat format = settings.format();
-        Map<String, Object> transcribe = new LinkedHashMap<>();
-        if (!settings.language().isEmpty()) {
-            transcribe.put("language", settings.language());
-        }
-        WyomingEncoder.write(out, WyomingEvent.of("transcribe", transcribe));
-        Map<String, Object> start = new LinkedHashMap<>();
-        start.put("rate", (long) format.sampleRate());
-        start.put("width", 2L);
-        start.put("channels", (long) format.channels());
-        WyomingEncoder.write(out, WyomingEvent.of("audio-start", start));
-    }
-
-    private final byte[] chunk = new byte[65_536];
-
-    private void writeChunk(OutputStream out, AudioFrame frame) throws IOException {
-        AudioFormat format = settings.format();
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("rate", (long) format.sampleRate());
-        data.put("width", 2L);
-        data.put("channels", (long) format.channels());
-        byte[] bytes = frame.length() <= chunk.length ? chunk : new byte[frame.length()];
-        frame.copyTo(bytes, 0);
-        WyomingEncoder.write(out, "audio-chunk", data, bytes, 0, frame.length());
     }
 
     /** The link ended: drop what was queued for it, count it, report degraded, wait the back-off. */
