@@ -222,6 +222,16 @@ class ExecPluginTest {
         program.destroyForcibly();
         program.onExit().get();
         await(() -> pipeline("execkilled").getInt("sessions") == 0, "the session to end", 120);
+        // A final in flight at the kill is retried from memory with back-off (neither queued nor spooled meanwhile):
+        // wait until the restarted program has acknowledged every final the truth sink got.
+        await(() -> {
+            try {
+                return finals(acks, new ArrayList<>()).keySet()
+                        .containsAll(finals(OUT.resolve("killed-truth.jsonl"), new ArrayList<>()).keySet());
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }, "every final acknowledged by the restarted program", 60);
         await(() -> "0".equals(sinkField("execkilled", "acks-killed", "queueDepth"))
                 && "0".equals(sinkField("execkilled", "acks-killed", "spooledEvents")), "acks-killed idle", 60);
         List<String> duplicates = new ArrayList<>();
