@@ -107,8 +107,8 @@ class ExamplePluginIT {
             // Before: the pipeline cannot start, and says what is missing and what is installed.
             HttpResponse<String> early = send(gateway, post(gateway, "/api/pipelines/alerts/start", TOKEN));
             assertEquals(500, early.statusCode(), early.body());
-            assertTrue(early.body().contains("unknown sink type 'keyword-alert'") && early.body().contains("installed plugins: file"),
-                    early.body());
+            assertTrue(early.body().contains("unknown sink type 'keyword-alert'") && early.body().contains("installed plugins: ")
+                    && early.body().contains("file 0.") && !early.body().contains("keyword-alert 1.0.0"), early.body());
 
             assertEquals(401, send(gateway, upload(gateway, "", jar, null)).statusCode(), "no token, no install");
             HttpResponse<String> wrongHash = send(gateway, upload(gateway, "?sha256=" + "0".repeat(64), jar, TOKEN));
