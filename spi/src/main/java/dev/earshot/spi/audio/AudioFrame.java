@@ -8,10 +8,8 @@ import java.time.Instant;
 import static java.util.Objects.requireNonNull;
 
 /**
- * An immutable chunk of PCM audio (s16le, see {@link AudioFormat}) with its position in the stream.
- *
- * @param sequence    0, 1, 2, ... per session, in capture order; a gap means frames were dropped
- * @param captureTime wall-clock time the first sample was captured (or read, for files)
+ * An immutable chunk of PCM audio (s16le, see {@link AudioFormat}) with its position in the stream: its
+ * {@link #sequence()} and {@link #captureTime()}.
  */
 public final class AudioFrame {
 
@@ -54,10 +52,12 @@ public final class AudioFrame {
         return format;
     }
 
+    /** 0, 1, 2, ... per session, in capture order; a gap means frames were dropped. */
     public long sequence() {
         return sequence;
     }
 
+    /** Wall-clock time the first sample was captured (or read, for files). */
     public Instant captureTime() {
         return captureTime;
     }
