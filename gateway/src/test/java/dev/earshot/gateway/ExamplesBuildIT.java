@@ -1,14 +1,17 @@
 package dev.earshot.gateway;
 
 import dev.earshot.spi.SpiVersion;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every example plugin under {@code examples/} and a project made from the plugin template by
  * {@code bin/earshot-plugin new} for each plugin type, built in one offline Maven run against this build's SPI and
- * conformance-kit jars, as docs/plugins.md tells an author to: each passes its conformance tests (and its own). Also
- * checks the SPI's and the kit's sources and javadoc jars that authors' IDEs use.
+ * conformance-kit jars, as docs/plugins.md tells an author to: each passes its conformance tests (and its own). The
+ * engine, source and hook examples then run in the packaged gateway. Also checks the SPI's and the kit's sources and
+ * javadoc jars that authors' IDEs use.
  */
 class ExamplesBuildIT {
 
@@ -66,8 +70,12 @@ class ExamplesBuildIT {
 
     static final Pattern COUNTS = Pattern.compile("<testsuite [^>]*?tests=\"(\\d+)\"[^>]*?errors=\"(\\d+)\"[^>]*?skipped=\"(\\d+)\"[^>]*?failures=\"(\\d+)\"");
 
-    @Test
-    void examplesAndGeneratedProjectsBuildOfflineAndPassTheirConformanceTests(@TempDir Path work) throws Exception {
+    @TempDir
+    static Path work;
+
+    /** Builds everything once; the tests check the outcome and run the examples' jars in a gateway. */
+    @BeforeAll
+    static void buildExamplesAndGeneratedProjects() throws Exception {
         // The examples as an author gets them (no build output), then one project per type from the template.
         ExamplePluginIT.copyTree(ROOT.resolve("examples"), work.resolve("examples"));
         Files.createDirectories(work.resolve("generated"));
@@ -120,6 +128,10 @@ class ExamplesBuildIT {
         assertEquals(0, build.exitValue(), "examples build; log:\n" + Files.readString(log));
         System.out.printf("examples and %d generated projects built and tested in %d s%n", GENERATED.size(),
                 TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+    }
+
+    @Test
+    void examplesAndGeneratedProjectsBuildOfflineAndPassTheirConformanceTests() throws Exception {
 
         for (Map.Entry<String, Integer> suite : SUITES.entrySet()) {
             String[] parts = suite.getKey().split("\\|");
@@ -157,14 +169,81 @@ class ExamplesBuildIT {
     }
 
     @Test
-    void newRefusesBadNamesUnknownTypesAndExistingFolders(@TempDir Path work) throws Exception {
-        assertEquals("bad name 'Door_Bell'", refusal(work, "new", "Door_Bell", "sink"));
-        assertEquals("bad name 'class'", refusal(work, "new", "class", "sink"));
-        assertEquals("unknown type 'speaker'", refusal(work, "new", "door-bell", "sink,speaker"));
-        Files.createDirectories(work.resolve("door-bell"));
-        assertEquals(work.resolve("door-bell") + " exists already", refusal(work, "new", "door-bell", "sink", work.resolve("door-bell").toString()));
-        try (Stream<Path> left = Files.list(work)) {
-            assertEquals(List.of(work.resolve("door-bell")), left.toList(), "nothing else created");
+    void newRefusesBadNamesUnknownTypesAndExistingFolders(@TempDir Path folder) throws Exception {
+        assertEquals("bad name 'Door_Bell'", refusal(folder, "new", "Door_Bell", "sink"));
+        assertEquals("bad name 'class'", refusal(folder, "new", "class", "sink"));
+        assertEquals("unknown type 'speaker'", refusal(folder, "new", "door-bell", "sink,speaker"));
+        Files.createDirectories(folder.resolve("door-bell"));
+        assertEquals(folder.resolve("door-bell") + " exists already", refusal(folder, "new", "door-bell", "sink",
+                folder.resolve("door-bell").toString()));
+        try (Stream<Path> left = Files.list(folder)) {
+            assertEquals(List.of(folder.resolve("door-bell")), left.toList(), "nothing else created");
+        }
+    }
+
+    /**
+     * The engine, source and hook examples installed into the packaged gateway with bin/earshot-plugin, each in its
+     * own class loader: a pipeline from the tone source through the energy engine writes one final per beep, the
+     * office-hours hook logs its sessions, and refuses the sessions of a pipeline whose hours are not now.
+     */
+    @Test
+    void theEngineSourceAndHookExamplesRunInAGateway(@TempDir Path workDir) throws Exception {
+        Path beeps = workDir.resolve("beeps.jsonl");
+        int hour = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).getHour();
+        String closedHours = String.format("%02d:00-%02d:00", (hour + 3) % 24, (hour + 4) % 24);
+        PackagedGateway gateway = PackagedGateway.launch(workDir, workDir.resolve("gateway.log"), PackagedGateway.freePort(),
+                "-Dearshot.api.token=" + ExamplePluginIT.TOKEN, "-Dearshot.data-dir=" + workDir.resolve("data"),
+                "-Dearshot.sources.beeper.type=tone", "-Dearshot.engines.levels.type=energy",
+                "-Dearshot.sinks.beeps.type=jsonl", "-Dearshot.sinks.beeps.path=" + beeps,
+                "-Dearshot.hooks.office.type=office-hours", "-Dearshot.hooks.office.hours=00:00-24:00",
+                "-Dearshot.hooks.shut.type=office-hours", "-Dearshot.hooks.shut.hours=" + closedHours, "-Dearshot.hooks.shut.zone=UTC",
+                "-Dearshot.pipelines.beeps.enabled=false", "-Dearshot.pipelines.beeps.source=beeper",
+                "-Dearshot.pipelines.beeps.engine=levels", "-Dearshot.pipelines.beeps.sinks=beeps",
+                "-Dearshot.pipelines.beeps.hooks=office", "-Dearshot.pipelines.beeps.speech-gate=off",
+                "-Dearshot.pipelines.closed.enabled=false", "-Dearshot.pipelines.closed.source=beeper",
+                "-Dearshot.pipelines.closed.engine=levels", "-Dearshot.pipelines.closed.sinks=log",
+                "-Dearshot.pipelines.closed.hooks=shut", "-Dearshot.pipelines.closed.speech-gate=off");
+        try {
+            assertEquals(200, gateway.awaitReady(Duration.ofSeconds(60)), "ready; log:\n" + gateway.output());
+            for (String example : List.of("energy-engine", "tone-source", "office-hours")) {
+                String jar = work.resolve("examples/" + example + "/target/earshot-" + example + "-1.0.0.jar").toString();
+                String installed = ExamplePluginIT.cli(gateway, workDir, "install", jar);
+                assertTrue(installed.contains("\"name\":\"" + example + "\"") && installed.contains("\"state\":\"started\""), installed);
+            }
+            HttpResponse<String> started = ExamplePluginIT.send(gateway, ExamplePluginIT.post(gateway, "/api/pipelines/beeps/start", ExamplePluginIT.TOKEN));
+            assertEquals(200, started.statusCode(), started.body());
+            // Beeps of 0.5 s once a second: a final "sound 0.50 s" for each (20 ms windows; one window of slack).
+            Pattern sound = Pattern.compile("\"text\":\"sound 0\\.(4[89]|5[0-2]) s\"");
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long finals = 0;
+            while (finals < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                finals = Files.exists(beeps) ? Files.readAllLines(beeps).stream().filter(line -> sound.matcher(line).find()).count() : 0;
+            }
+            assertTrue(finals >= 3, "finals for beeps: " + (Files.exists(beeps) ? Files.readString(beeps) : "no " + beeps)
+                    + "\nlog:\n" + gateway.output());
+            assertEquals(200, ExamplePluginIT.send(gateway, ExamplePluginIT.post(gateway, "/api/pipelines/beeps/stop", ExamplePluginIT.TOKEN)).statusCode());
+            assertTrue(Pattern.compile("hook 'office': session \\S+ \\(pipeline beeps, tone:440Hz\\) \\w+ after \\d+\\.\\d s")
+                    .matcher(gateway.output()).find(), gateway.output());
+
+            HttpResponse<String> closed = ExamplePluginIT.send(gateway, ExamplePluginIT.post(gateway, "/api/pipelines/closed/start", ExamplePluginIT.TOKEN));
+            assertEquals(200, closed.statusCode(), closed.body());
+            String refusal = "outside office hours " + closedHours + " on mon,tue,wed,thu,fri,sat,sun (UTC)";
+            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!gateway.output().contains(refusal) && System.nanoTime() < until) {
+                Thread.sleep(200);
+            }
+            assertTrue(gateway.output().contains(refusal), gateway.output());
+            assertEquals(200, ExamplePluginIT.send(gateway, ExamplePluginIT.post(gateway, "/api/pipelines/closed/stop", ExamplePluginIT.TOKEN)).statusCode());
+
+            for (String example : List.of("energy-engine", "tone-source", "office-hours")) {
+                assertTrue(ExamplePluginIT.cli(gateway, workDir, "uninstall", example).contains("\"name\":\"" + example + "\""));
+            }
+            String list = ExamplePluginIT.cli(gateway, workDir, "list");
+            assertFalse(list.contains("energy-engine") || list.contains("tone-source") || list.contains("office-hours"), list);
+        } finally {
+            gateway.process.destroy();
+            gateway.process.waitFor(30, TimeUnit.SECONDS);
         }
     }
 

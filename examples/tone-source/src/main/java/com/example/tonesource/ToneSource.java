@@ -76,13 +76,15 @@ final class ToneSource implements CaptureSource {
             long next = System.nanoTime();
             long written = 0;
             long sequence = 0;
+            boolean refused = false;
             while (!closed.get() && written < sessionSamples) {
                 int count = (int) Math.min(samplesPerFrame, sessionSamples - written);
                 for (int i = 0; i < count; i++) {
                     samples[i] = tone.sample(written + i);
                 }
                 if (!current.offer(AudioFrame.ofSamples(format, samples, count, sequence++, Instant.now()))) {
-                    break; // the host closed the session (pipeline stopping, client gone): open a new one
+                    refused = true; // the host closed the session (a hook refused it, the pipeline is stopping)
+                    break;
                 }
                 written += count;
                 next += FRAME.toNanos();
@@ -93,9 +95,17 @@ final class ToneSource implements CaptureSource {
             if (closed.get()) {
                 return;
             }
-            // The session's length is reached, or the host closed it: end it (a no-op when closed) and go on.
+            // The session's length is reached, or the host closed it: end it (a no-op when closed) and go on,
+            // after a pause when the host closed it, so that a refusing hook does not see a session per frame.
             session = null;
             current.end();
+            if (refused) {
+                logger.log(System.Logger.Level.INFO, "source '" + name + "': session " + current.id()
+                        + " closed by the host; a new one in " + RETRY.toMillis() + " ms");
+                if (!pause(RETRY.toNanos())) {
+                    return;
+                }
+            }
         }
     }
 
