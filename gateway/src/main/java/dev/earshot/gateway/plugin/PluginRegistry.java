@@ -49,8 +49,8 @@ public final class PluginRegistry {
     /**
      * Indexes the given (built-in) plugins.
      *
-     * @throws IllegalStateException when two plugins share a name, provide the same type of the same kind, or were
-     *                               built against another major version of the SPI
+     * @throws IllegalStateException when two plugins share a name, provide the same type of the same kind, were
+     *                               built against another major version of the SPI, or declare invalid options
      */
     public static PluginRegistry of(Collection<? extends Plugin> found) {
         PluginRegistry registry = new PluginRegistry(new Snapshot(Map.of(), emptyFactories()));
@@ -63,7 +63,7 @@ public final class PluginRegistry {
             }
         }
         if (!conflicts.isEmpty()) {
-            throw new IllegalStateException("conflicting plugins: " + String.join("; ", conflicts));
+            throw new IllegalStateException("conflicting or invalid plugins: " + String.join("; ", conflicts));
         }
         return registry;
     }
