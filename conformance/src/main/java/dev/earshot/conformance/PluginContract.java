@@ -1,6 +1,8 @@
 package dev.earshot.conformance;
 
 import dev.earshot.spi.Plugin;
+import dev.earshot.spi.PluginConfig;
+import dev.earshot.spi.PluginOption;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -8,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +18,7 @@ import java.util.Properties;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,8 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The {@link Plugin} entry point's contract: found by {@link ServiceLoader} (listed in
- * {@code META-INF/services/dev.earshot.spi.Plugin}), a name, a version, factories with unique non-blank names, and
- * start/stop hooks that return within the host's hook time limit.
+ * {@code META-INF/services/dev.earshot.spi.Plugin}), a name, a version, factories with unique non-blank names,
+ * declared options that are valid (each default parses as its declared type, no name twice, a description for users),
+ * and start/stop hooks that return within the host's hook time limit.
  */
 public abstract class PluginContract {
 
@@ -61,6 +66,42 @@ public abstract class PluginContract {
         plugin.sinkFactories().forEach(f -> unique.accept("sink " + f.name()));
         plugin.sessionHookFactories().forEach(f -> unique.accept("hook " + f.name()));
         assertFalse(names.isEmpty(), "the plugin provides nothing");
+    }
+
+    @Test
+    void declaredOptionsAreValid() {
+        Plugin plugin = load();
+        List<String> problems = new ArrayList<>();
+        plugin.sourceFactories().forEach(f -> checkOptions("source " + f.name(), f::options, problems));
+        plugin.engineFactories().forEach(f -> checkOptions("engine " + f.name(), f::options, problems));
+        plugin.sinkFactories().forEach(f -> checkOptions("sink " + f.name(), f::options, problems));
+        plugin.sessionHookFactories().forEach(f -> checkOptions("hook " + f.name(), f::options, problems));
+        assertEquals(List.of(), problems, "declared options");
+    }
+
+    private static void checkOptions(String factory, Supplier<List<PluginOption>> options,
+                                     List<String> problems) {
+        List<PluginOption> declared;
+        try {
+            declared = options.get();
+            new PluginConfig("earshot.check", Map.of(), declared);
+        } catch (RuntimeException e) {
+            problems.add(factory + ": " + e.getMessage());
+            return;
+        }
+        if (declared == null) {
+            problems.add(factory + ": options() returned null; return List.of() to declare none");
+            return;
+        }
+        for (PluginOption option : declared) {
+            if (option.description().isBlank()) {
+                problems.add(factory + ": option '" + option.name() + "' has no description");
+            }
+            if (option.defaultValue() != null && !option.accepts(option.defaultValue())) {
+                problems.add(factory + ": option '" + option.name() + "': default '" + option.defaultValue()
+                        + "' is not " + option.expected());
+            }
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.earshot.conformance;
 
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
+import dev.earshot.spi.PluginOption;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,8 +39,14 @@ public final class TestPluginContext implements PluginContext {
 
     private TestPluginContext(String section, String instanceName, Map<String, String> options, Path home,
                               Map<Class<?>, Object> services) {
+        this(section, instanceName, options, List.of(), home, services);
+    }
+
+    private TestPluginContext(String section, String instanceName, Map<String, String> options,
+                              List<PluginOption> declared, Path home, Map<Class<?>, Object> services) {
         this.instanceName = requireNonNull(instanceName, "instanceName is null");
-        this.config = new PluginConfig("earshot." + section + "." + instanceName, requireNonNull(options, "options is null"));
+        this.config = new PluginConfig("earshot." + section + "." + instanceName, requireNonNull(options, "options is null"),
+                declared);
         this.home = requireNonNull(home, "home is null").toAbsolutePath();
         this.dataDirectory = this.home.resolve("data").resolve(section).resolve(instanceName);
         this.logger = new RecordingLogger(System.getLogger("dev.earshot.plugin." + section + "." + instanceName));
@@ -75,8 +82,25 @@ public final class TestPluginContext implements PluginContext {
     public <T> TestPluginContext withService(Class<T> type, T service) {
         Map<Class<?>, Object> more = new HashMap<>(services);
         more.put(type, service);
-        String section = config.prefix().substring("earshot.".length(), config.prefix().lastIndexOf('.' + instanceName));
-        return new TestPluginContext(section, instanceName, config.asMap(), home, more);
+        return new TestPluginContext(section(), instanceName, config.asMap(), config.options(), home, more);
+    }
+
+    /**
+     * This context with its settings checked against a factory's declared options, as the gateway checks them: an
+     * {@link AssertionError} lists the problems ({@link PluginConfig#problems()}). After {@code create}, a test can
+     * assert that {@link PluginConfig#undeclaredReads()} is empty: the factory declared every key it read.
+     */
+    public TestPluginContext withOptions(List<PluginOption> declared) {
+        TestPluginContext checked = new TestPluginContext(section(), instanceName, config.asMap(), declared, home, services);
+        List<String> problems = checked.config.problems();
+        if (!problems.isEmpty()) {
+            throw new AssertionError("the settings do not fit the declared options: " + String.join("; ", problems));
+        }
+        return checked;
+    }
+
+    private String section() {
+        return config.prefix().substring("earshot.".length(), config.prefix().lastIndexOf('.' + instanceName));
     }
 
     @Override

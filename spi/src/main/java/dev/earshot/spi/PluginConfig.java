@@ -2,7 +2,9 @@ package dev.earshot.spi;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -20,16 +22,155 @@ import static java.util.Objects.requireNonNull;
  * <p>Every typed getter names the full key in its error, so a user sees what to fix. The host remembers which keys
  * a plugin read while creating an instance: read every option in {@code create(...)}, because a key nobody read
  * is reported to the user as unknown (most often a typo).
+ *
+ * <p>When the factory declares its options ({@link PluginOption}), the host builds the config with them and checks the
+ * settings with {@link #problems()} before {@code create(...)}: then a key is unknown when no option declares it, a
+ * value of the wrong type is reported with the declared type, and the values of secret options are never shown, not
+ * even in the messages of {@link #invalid}.
  */
 public final class PluginConfig {
 
+    private static final String SECRET = "****";
+
     private final String prefix;
     private final Map<String, String> values;
+    private final List<PluginOption> options;
     private final Set<String> read = ConcurrentHashMap.newKeySet();
 
+    /** Settings without declared options: any key may be set; the host reports those nobody read. */
     public PluginConfig(String prefix, Map<String, String> values) {
+        this(prefix, values, List.of());
+    }
+
+    /**
+     * Settings checked against declared options (an empty list declares none: then any key may be set).
+     *
+     * @throws IllegalArgumentException when two options share a name
+     */
+    public PluginConfig(String prefix, Map<String, String> values, List<PluginOption> options) {
         this.prefix = requireNonNull(prefix, "prefix is null");
         this.values = Collections.unmodifiableMap(new TreeMap<>(requireNonNull(values, "values is null")));
+        this.options = List.copyOf(requireNonNull(options, "options is null"));
+        Set<String> names = new TreeSet<>();
+        for (PluginOption option : this.options) {
+            if (!names.add(option.name())) {
+                throw new IllegalArgumentException("option '" + option.name() + "' is declared twice");
+            }
+        }
+    }
+
+    /** The declared options; empty when the factory declares none. */
+    public List<PluginOption> options() {
+        return options;
+    }
+
+    /** The declared option a key (relative to the prefix) belongs to. */
+    public Optional<PluginOption> option(String key) {
+        return options.stream().filter(option -> option.covers(key)).findFirst();
+    }
+
+    /**
+     * What is wrong with the settings as the declared options see them, one message per problem, each naming the full
+     * key and the fix: a key no option declares (with the closest declared name), a value that is not of the declared
+     * type, a required option that is not set. Empty when every setting fits, or when no options are declared.
+     */
+    public List<String> problems() {
+        if (options.isEmpty()) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        values.forEach((key, value) -> {
+            Optional<PluginOption> option = option(key);
+            if (option.isEmpty()) {
+                problems.add(key(key) + ": unknown option" + suggestion(key));
+            } else if (!value.isBlank() && !option.get().accepts(value)) {
+                problems.add(invalid(key, value, option.get().expected() + " (option '" + option.get().name()
+                        + "' is declared as " + option.get().type().label() + ")").getMessage());
+            }
+        });
+        for (PluginOption option : options) {
+            if (option.required() && values.entrySet().stream()
+                    .noneMatch(entry -> option.covers(entry.getKey()) && !entry.getValue().isBlank())) {
+                problems.add(key(option.displayName()) + " is required: " + option.description());
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Keys the factory read that no declared option covers: a factory that declares its options should have none.
+     * Empty when no options are declared. For tests of a factory's declarations.
+     */
+    public Set<String> undeclaredReads() {
+        Set<String> undeclared = new TreeSet<>();
+        if (!options.isEmpty()) {
+            for (String key : read) {
+                if (option(key).isEmpty()) {
+                    undeclared.add(key);
+                }
+            }
+        }
+        return undeclared;
+    }
+
+    /** The settings as they may be shown: the values of secret options replaced by {@code ****}. */
+    public Map<String, String> redacted() {
+        Map<String, String> shown = new TreeMap<>();
+        values.forEach((key, value) -> shown.put(key, isSecret(key) ? SECRET : value));
+        return Collections.unmodifiableMap(shown);
+    }
+
+    /** The prefix and the keys that are set, never their values. */
+    @Override
+    public String toString() {
+        return "PluginConfig[" + prefix + ": " + values.keySet() + "]";
+    }
+
+    private boolean isSecret(String key) {
+        return option(key).map(PluginOption::secret).orElse(false);
+    }
+
+    /** "; did you mean earshot.x.y.qos?" for the closest declared name, or the list of declared keys. */
+    private String suggestion(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (PluginOption option : options) {
+            String candidate = option.name();
+            int distance = distance(key.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+            if (option.type() == PluginOption.Type.MAP && key.contains(".")) {
+                distance = Math.min(distance, distance(key.substring(0, key.indexOf('.')).toLowerCase(Locale.ROOT),
+                        candidate.toLowerCase(Locale.ROOT)));
+            }
+            if (distance < bestDistance) {
+                best = option.displayName();
+                bestDistance = distance;
+            }
+        }
+        if (best != null && bestDistance <= Math.max(2, key.length() / 3)) {
+            return "; did you mean " + key(best) + "?";
+        }
+        List<String> known = options.stream().map(PluginOption::displayName).sorted().toList();
+        return "; the options are " + String.join(", ", known);
+    }
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     /** The property prefix of this instance, without a trailing dot, e.g. {@code earshot.engines.vosk}. */
@@ -88,27 +229,9 @@ public final class PluginConfig {
         if (raw.isEmpty()) {
             return defaultValue;
         }
-        String text = raw.get().toUpperCase(Locale.ROOT).replace("B", "");
-        long unit = 1;
-        if (!text.isEmpty()) {
-            char last = text.charAt(text.length() - 1);
-            unit = switch (last) {
-                case 'K' -> 1024L;
-                case 'M' -> 1024L * 1024;
-                case 'G' -> 1024L * 1024 * 1024;
-                default -> 1;
-            };
-            if (unit != 1) {
-                text = text.substring(0, text.length() - 1);
-            }
-        }
         try {
-            long value = Long.parseLong(text.trim());
-            if (value <= 0) {
-                throw new NumberFormatException();
-            }
-            return Math.multiplyExact(value, unit);
-        } catch (NumberFormatException | ArithmeticException e) {
+            return parseBytes(raw.get());
+        } catch (IllegalArgumentException e) {
             throw invalid(key, raw.get(), "a positive size such as 512, 64K, 10M or 1G");
         }
     }
@@ -118,11 +241,11 @@ public final class PluginConfig {
         if (raw.isEmpty()) {
             return defaultValue;
         }
-        return switch (raw.get().toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw invalid(key, raw.get(), "true or false");
-        };
+        try {
+            return parseBoolean(raw.get());
+        } catch (IllegalArgumentException e) {
+            throw invalid(key, raw.get(), "true or false");
+        }
     }
 
     /** A duration, as ISO-8601 ({@code PT0.5S}) or a number with a unit: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}. */
@@ -152,9 +275,10 @@ public final class PluginConfig {
         throw invalid(key, raw.get(), "one of " + String.join(", ", new TreeSet<>(allowed)));
     }
 
-    /** An error naming the full key, the value and what is expected. */
+    /** An error naming the full key, the value (unless the option is declared secret) and what is expected. */
     public PluginException invalid(String key, String value, String expected) {
-        return new PluginException(key(key) + ": '" + value + "' is not valid; expected " + expected);
+        String shown = isSecret(key) ? "the value (secret, not shown)" : "'" + value + "'";
+        return new PluginException(key(key) + ": " + shown + " is not valid; expected " + expected);
     }
 
     /** The keys that were set but never read: most likely misspelled options. */
@@ -162,6 +286,40 @@ public final class PluginConfig {
         Set<String> unread = new TreeSet<>(values.keySet());
         unread.removeAll(read);
         return unread;
+    }
+
+    static long parseBytes(String raw) {
+        String text = raw.trim().toUpperCase(Locale.ROOT).replace("B", "");
+        long unit = 1;
+        if (!text.isEmpty()) {
+            char last = text.charAt(text.length() - 1);
+            unit = switch (last) {
+                case 'K' -> 1024L;
+                case 'M' -> 1024L * 1024;
+                case 'G' -> 1024L * 1024 * 1024;
+                default -> 1;
+            };
+            if (unit != 1) {
+                text = text.substring(0, text.length() - 1);
+            }
+        }
+        try {
+            long value = Long.parseLong(text.trim());
+            if (value <= 0) {
+                throw new IllegalArgumentException(raw);
+            }
+            return Math.multiplyExact(value, unit);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(raw, e);
+        }
+    }
+
+    static boolean parseBoolean(String raw) {
+        return switch (raw.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException(raw);
+        };
     }
 
     static Duration parseDuration(String text) {

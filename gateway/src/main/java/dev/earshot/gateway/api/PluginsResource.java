@@ -44,10 +44,11 @@ public class PluginsResource {
                 .map(Views.PluginView::of).toList();
     }
 
+    /** One plugin, as in the list, with the options each of its factories declares (key, type, default, ...). */
     @GET
     @Path("{id}")
-    public Views.PluginView get(@PathParam("id") String id) {
-        return Resources.runtime(gateway).plugins().plugin(id).map(Views.PluginView::of)
+    public Views.PluginDetailView get(@PathParam("id") String id) {
+        return Resources.runtime(gateway).plugins().plugin(id).map(Views.PluginDetailView::of)
                 .orElseThrow(() -> ApiError.of(Response.Status.NOT_FOUND, "no plugin '" + id + "'"));
     }
 

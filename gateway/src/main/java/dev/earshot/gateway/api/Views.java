@@ -7,6 +7,7 @@ import dev.earshot.gateway.session.Session;
 import dev.earshot.gateway.session.SessionGate;
 import dev.earshot.gateway.delivery.SinkChannel;
 import dev.earshot.gateway.plugin.LoadedPlugin;
+import dev.earshot.spi.PluginOption;
 import dev.earshot.spi.Redact;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
@@ -32,6 +33,43 @@ final class Views {
             });
             return new PluginView(plugin.name(), plugin.version(), plugin.spiVersion(), plugin.installed(),
                     plugin.state().name().toLowerCase(), Redact.urlsIn(plugin.failure()), plugin.location(), provides);
+        }
+    }
+
+    /**
+     * One plugin with the options each of its factories declares, by section and type:
+     * {@code options.sinks.mqtt = [{name: "qos", type: "integer", ...}]}. A factory that declares none has an empty list.
+     */
+    @RegisterForReflection
+    record PluginDetailView(String name, String version, String spiVersion, boolean installed, String state,
+                            String failure, String location, Map<String, List<String>> provides,
+                            Map<String, Map<String, List<OptionView>>> options) {
+        static PluginDetailView of(LoadedPlugin plugin) {
+            PluginView view = PluginView.of(plugin);
+            Map<String, Map<String, List<OptionView>>> options = new TreeMap<>();
+            plugin.options().forEach((kind, byType) -> {
+                Map<String, List<OptionView>> types = new TreeMap<>();
+                byType.forEach((type, declared) -> types.put(type, declared.stream().map(OptionView::of).toList()));
+                if (!types.isEmpty()) {
+                    options.put(kind.section(), types);
+                }
+            });
+            return new PluginDetailView(view.name(), view.version(), view.spiVersion(), view.installed(), view.state(),
+                    view.failure(), view.location(), view.provides(), options);
+        }
+    }
+
+    /**
+     * A declared option. {@code key} is how it is written under the instance's prefix ({@code headers.<key>} for a
+     * map); a secret option never has a default here (nor anywhere else).
+     */
+    @RegisterForReflection
+    record OptionView(String name, String key, String type, String defaultValue, boolean required, boolean secret,
+                      List<String> allowedValues, String description) {
+        static OptionView of(PluginOption option) {
+            return new OptionView(option.name(), option.displayName(), option.type().label(),
+                    option.secret() ? null : option.defaultValue(), option.required(), option.secret(),
+                    option.allowedValues(), option.description());
         }
     }
 

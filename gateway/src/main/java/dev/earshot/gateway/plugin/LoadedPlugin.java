@@ -1,9 +1,13 @@
 package dev.earshot.gateway.plugin;
 
 import dev.earshot.spi.Plugin;
+import dev.earshot.spi.PluginOption;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,17 +28,22 @@ public final class LoadedPlugin {
     private final String spiVersion;
     private final Map<ComponentKind, List<String>> provides;
     private final Map<ComponentKind, List<Object>> factories;
+    private final Map<ComponentKind, Map<String, List<PluginOption>>> options;
     private final PluginClassLoader classLoader;
     private final AtomicReference<State> state = new AtomicReference<>(State.LOADED);
     private volatile String failure;
 
     LoadedPlugin(Plugin plugin, String location, String spiVersion, Map<ComponentKind, List<String>> provides,
-                 Map<ComponentKind, List<Object>> factories, PluginClassLoader classLoader) {
+                 Map<ComponentKind, List<Object>> factories, Map<ComponentKind, Map<String, List<PluginOption>>> options,
+                 PluginClassLoader classLoader) {
         this.plugin = requireNonNull(plugin, "plugin is null");
         this.location = requireNonNull(location, "location is null");
         this.spiVersion = requireNonNull(spiVersion, "spiVersion is null");
         this.provides = Map.copyOf(provides);
         this.factories = Map.copyOf(factories);
+        Map<ComponentKind, Map<String, List<PluginOption>>> copy = new EnumMap<>(ComponentKind.class);
+        options.forEach((kind, byType) -> copy.put(kind, Collections.unmodifiableMap(new LinkedHashMap<>(byType))));
+        this.options = Collections.unmodifiableMap(copy);
         this.classLoader = classLoader;
     }
 
@@ -82,6 +91,19 @@ public final class LoadedPlugin {
     /** The factories the plugin listed when it was loaded (listed once, so that a plugin's code runs where bounded). */
     Map<ComponentKind, List<Object>> factories() {
         return factories;
+    }
+
+    /**
+     * The options each factory declares, by kind and type (asked once when the plugin was loaded); a factory that
+     * declares none has an empty list.
+     */
+    public Map<ComponentKind, Map<String, List<PluginOption>>> options() {
+        return options;
+    }
+
+    /** The options the factory of that kind and type declares; empty when it declares none (or is not provided). */
+    public List<PluginOption> options(ComponentKind kind, String type) {
+        return options.getOrDefault(kind, Map.of()).getOrDefault(type, List.of());
     }
 
     /** True when the plugin provides a component of that kind and type. */

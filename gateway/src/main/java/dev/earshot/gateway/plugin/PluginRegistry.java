@@ -1,6 +1,8 @@
 package dev.earshot.gateway.plugin;
 
 import dev.earshot.spi.Plugin;
+import dev.earshot.spi.PluginConfig;
+import dev.earshot.spi.PluginOption;
 import dev.earshot.spi.SpiVersion;
 import dev.earshot.spi.engine.SpeechEngineFactory;
 import dev.earshot.spi.hook.SessionHookFactory;
@@ -47,8 +49,8 @@ public final class PluginRegistry {
     /**
      * Indexes the given (built-in) plugins.
      *
-     * @throws IllegalStateException when two plugins share a name, provide the same type of the same kind, or were
-     *                               built against another major version of the SPI
+     * @throws IllegalStateException when two plugins share a name, provide the same type of the same kind, were
+     *                               built against another major version of the SPI, or declare invalid options
      */
     public static PluginRegistry of(Collection<? extends Plugin> found) {
         PluginRegistry registry = new PluginRegistry(new Snapshot(Map.of(), emptyFactories()));
@@ -61,7 +63,7 @@ public final class PluginRegistry {
             }
         }
         if (!conflicts.isEmpty()) {
-            throw new IllegalStateException("conflicting plugins: " + String.join("; ", conflicts));
+            throw new IllegalStateException("conflicting or invalid plugins: " + String.join("; ", conflicts));
         }
         return registry;
     }
@@ -90,7 +92,15 @@ public final class PluginRegistry {
         factories.put(ComponentKind.HOOK, list(plugin.sessionHookFactories()));
         Map<ComponentKind, List<String>> provides = new EnumMap<>(ComponentKind.class);
         factories.forEach((kind, list) -> provides.put(kind, list.stream().map(PluginRegistry::factoryName).toList()));
-        return new LoadedPlugin(plugin, location, spiVersion.orElse("unknown"), provides, factories, loader);
+        Map<ComponentKind, Map<String, List<PluginOption>>> options = new EnumMap<>(ComponentKind.class);
+        for (Map.Entry<ComponentKind, List<Object>> entry : factories.entrySet()) {
+            Map<String, List<PluginOption>> byType = new LinkedHashMap<>();
+            for (Object factory : entry.getValue()) {
+                byType.put(factoryName(factory), declaredOptions(plugin, entry.getKey(), factory));
+            }
+            options.put(entry.getKey(), byType);
+        }
+        return new LoadedPlugin(plugin, location, spiVersion.orElse("unknown"), provides, factories, options, loader);
     }
 
     /**
@@ -185,6 +195,30 @@ public final class PluginRegistry {
         List<Object> list = new ArrayList<>();
         iterable.forEach(list::add);
         return list;
+    }
+
+    /**
+     * The options a factory declares, asked once here (where loading a plugin is bounded) and checked: a list, each
+     * option valid (its default of its type, see {@link PluginOption}) and no name declared twice.
+     */
+    private static List<PluginOption> declaredOptions(Plugin plugin, ComponentKind kind, Object factory)
+            throws PluginInstallException {
+        String what = kind.singular() + " type '" + factoryName(factory) + "' of plugin '" + plugin.name() + "'";
+        try {
+            List<PluginOption> options = switch (kind) {
+                case SOURCE -> ((CaptureSourceFactory) factory).options();
+                case ENGINE -> ((SpeechEngineFactory) factory).options();
+                case SINK -> ((TranscriptSinkFactory) factory).options();
+                case HOOK -> ((SessionHookFactory) factory).options();
+            };
+            if (options == null) {
+                throw new IllegalArgumentException("options() returned null instead of a list");
+            }
+            return new PluginConfig(kind.prefix("options-check"), Map.of(), options).options();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new PluginInstallException(PluginInstallException.Reason.INVALID, "the declared options of " + what
+                    + " are not valid: " + e.getMessage() + "; fix the declaration in its options()", e);
+        }
     }
 
     private static String factoryName(Object factory) {

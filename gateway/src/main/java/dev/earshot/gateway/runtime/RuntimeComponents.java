@@ -77,17 +77,29 @@ final class RuntimeComponents {
         AutoCloseable create(HostPluginContext context) throws Exception;
     }
 
-    /** Creates one component, then rejects options it did not read (most likely misspelled). */
+    /**
+     * Creates one component. When its factory declares its options, the settings are checked against them first
+     * (types, required options, unknown keys) and nothing is created on a problem; when it declares none, the options
+     * it did not read are rejected afterwards (most likely misspelled).
+     */
     private void create(ComponentSpec spec, List<String> problems, Creation creation) {
-        PluginConfig config = new PluginConfig(spec.prefix(), spec.pluginOptions());
+        PluginConfig config = new PluginConfig(spec.prefix(), spec.pluginOptions(),
+                spec.plugin().options(spec.kind(), spec.type()));
+        List<String> declared = config.problems();
+        if (!declared.isEmpty()) {
+            problems.addAll(declared);
+            return;
+        }
         HostPluginContext context = new HostPluginContext("dev.earshot.plugin." + spec.plugin().name() + "." + spec.id(),
                 spec.id(), config, settings.home(), settings.dataDir().resolve(spec.kind().section()).resolve(spec.id()),
                 lifecycle.hostServices(spec.plugin()));
         try {
             AutoCloseable created = creation.create(context);
-            for (String key : config.unreadKeys()) {
-                problems.add(config.key(key) + ": unknown option for " + spec.describe()
-                        + " from plugin '" + spec.plugin().name() + "'; check its spelling");
+            if (config.options().isEmpty()) {
+                for (String key : config.unreadKeys()) {
+                    problems.add(config.key(key) + ": unknown option for " + spec.describe()
+                            + " from plugin '" + spec.plugin().name() + "'; check its spelling");
+                }
             }
             if (created == null) {
                 problems.add(spec.prefix() + ": plugin '" + spec.plugin().name() + "' created nothing for " + spec.describe());

@@ -43,6 +43,30 @@ class ApiTest {
                 .body("version", everyItemIs("0.1.0-SNAPSHOT"));
     }
 
+    @Test
+    void onePluginListsTheOptionsEachFactoryDeclares() {
+        when().get("/api/plugins/mqtt").then().statusCode(200)
+                .body("name", equalTo("mqtt"))
+                .body("provides.sinks", equalTo(List.of("mqtt")))
+                .body("options.sinks.mqtt.find { it.name == 'qos' }.type", equalTo("integer"))
+                .body("options.sinks.mqtt.find { it.name == 'qos' }.defaultValue", equalTo("1"))
+                .body("options.sinks.mqtt.find { it.name == 'url' }.required", equalTo(true))
+                .body("options.sinks.mqtt.find { it.name == 'url' }.defaultValue", org.hamcrest.Matchers.nullValue())
+                .body("options.sinks.mqtt.find { it.name == 'password-file' }.type", equalTo("path"));
+        when().get("/api/plugins/webhook").then().statusCode(200)
+                .body("options.sinks.webhook.find { it.name == 'headers' }.key", equalTo("headers.<key>"))
+                .body("options.sinks.webhook.find { it.name == 'headers' }.type", equalTo("map"))
+                .body("options.sinks.webhook.find { it.name == 'headers' }.secret", equalTo(true))
+                .body("options.sinks.webhook.find { it.name == 'headers' }.defaultValue", org.hamcrest.Matchers.nullValue());
+        when().get("/api/plugins/file").then().statusCode(200)
+                .body("options.sources.file.find { it.name == 'format' }.allowedValues", equalTo(List.of("auto", "wav", "raw")))
+                .body("options.sinks.keySet()", hasItems("jsonl", "log"))
+                .body("options.sinks.log.name", equalTo(List.of("partials")));
+        when().get("/api/plugins/wyoming").then().statusCode(200)
+                .body("options.engines.'wyoming-tcp'.find { it.name == 'host' }.required", equalTo(true))
+                .body("options.engines.'wyoming-process'.find { it.name == 'env' }.secret", equalTo(true));
+    }
+
     private static org.hamcrest.Matcher<Iterable<? extends Object>> everyItemIs(String value) {
         return org.hamcrest.Matchers.everyItem(equalTo(value));
     }

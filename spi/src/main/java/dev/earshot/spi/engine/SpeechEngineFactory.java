@@ -1,6 +1,9 @@
 package dev.earshot.spi.engine;
 
 import dev.earshot.spi.PluginContext;
+import dev.earshot.spi.PluginOption;
+
+import java.util.List;
 
 /** Creates speech engines of one type, e.g. {@code "vosk"}. */
 public interface SpeechEngineFactory {
@@ -15,4 +18,13 @@ public interface SpeechEngineFactory {
      * @throws dev.earshot.spi.PluginException with a message naming the key and the fix when configuration is wrong
      */
     SpeechEngine create(PluginContext context) throws Exception;
+
+    /**
+     * The options this factory reads, for checks before {@link #create}, the API and the configuration reference.
+     * Optional: a factory that keeps this default, the empty list, declares none (then the host reports the keys it
+     * did not read as unknown). Called once when the plugin is loaded; must not block.
+     */
+    default List<PluginOption> options() {
+        return List.of();
+    }
 }

@@ -1,6 +1,7 @@
 package dev.earshot.spi.source;
 
 import dev.earshot.spi.PluginContext;
+import dev.earshot.spi.PluginOption;
 
 import java.util.List;
 
@@ -19,6 +20,15 @@ public interface CaptureSourceFactory {
      * worker thread (it may block, e.g. asking the sound system); never needs a {@link #create} first.
      */
     default List<CaptureDevice> devices() {
+        return List.of();
+    }
+
+    /**
+     * The options this factory reads, for checks before {@link #create}, the API and the configuration reference.
+     * Optional: a factory that keeps this default, the empty list, declares none (then the host reports the keys it
+     * did not read as unknown). Called once when the plugin is loaded; must not block.
+     */
+    default List<PluginOption> options() {
         return List.of();
     }
 }

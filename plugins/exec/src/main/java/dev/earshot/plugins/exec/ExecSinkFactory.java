@@ -2,10 +2,12 @@ package dev.earshot.plugins.exec;
 
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
+import dev.earshot.spi.PluginOption;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.sink.TranscriptSinkFactory;
 
 import java.time.Duration;
+import java.util.List;
 
 import static java.util.Objects.requireNonNull;
 
@@ -19,6 +21,15 @@ public final class ExecSinkFactory implements TranscriptSinkFactory {
     @Override
     public String name() {
         return ExecPlugin.NAME;
+    }
+
+    @Override
+    public List<PluginOption> options() {
+        return Program.options(List.of(
+                PluginOption.duration("ack-timeout", "10s", "How long the sink waits for the answer to one event."),
+                PluginOption.size("max-line", "64K", "The longest line either way, 256 bytes to 16M: a longer"
+                        + " event is rejected for good, a longer answer is ignored."),
+                PluginOption.bool("partials", false, "Also write partial transcripts.")));
     }
 
     @Override

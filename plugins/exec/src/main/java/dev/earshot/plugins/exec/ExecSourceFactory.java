@@ -2,12 +2,14 @@ package dev.earshot.plugins.exec;
 
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
+import dev.earshot.spi.PluginOption;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.source.CaptureSource;
 import dev.earshot.spi.source.CaptureSourceFactory;
 import dev.earshot.spi.source.Pacing;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -24,6 +26,22 @@ public final class ExecSourceFactory implements CaptureSourceFactory {
     @Override
     public String name() {
         return ExecPlugin.NAME;
+    }
+
+    @Override
+    public List<PluginOption> options() {
+        return Program.options(List.of(
+                PluginOption.choice("format", "auto", List.of("auto", "raw", "wav"), "What the program writes to stdout:"
+                        + " auto reads a WAV header when the output starts with RIFF, otherwise raw (s16le)."),
+                PluginOption.integer("sample-rate", 16_000, "Sample rate of raw output, 8000 to 192000 Hz (a WAV header"
+                        + " brings its own)."),
+                PluginOption.integer("channels", 1, "Channels of raw output, 1 to 8."),
+                PluginOption.duration("frame", "20ms", "Audio per frame handed to the session, 1ms to 1s."),
+                PluginOption.choice("pacing", "paced", List.of("paced", "live"), "paced: a full session queue holds the"
+                        + " program back through the pipe (files, converters); live: the oldest frames are dropped"
+                        + " instead (capture devices such as arecord)."),
+                PluginOption.choice("restart", "always", List.of("always", "on-failure", "never"), "Start the program"
+                        + " again after it ended: always, only after a failed run (non-zero exit or no audio), or never.")));
     }
 
     @Override

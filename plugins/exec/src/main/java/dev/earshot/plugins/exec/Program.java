@@ -4,11 +4,14 @@ import dev.earshot.process.ProcessSpec;
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
+import dev.earshot.spi.PluginOption;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +19,29 @@ import java.util.Map;
  * {@code stop-timeout}, {@code restart-backoff-min}/{@code -max} and {@code max-log-line}.
  */
 record Program(ProcessSpec spec, Duration stopTimeout, Duration backoffMin, Duration backoffMax) {
+
+    /** The declarations of the options {@link #read} reads, followed by {@code more}. */
+    static List<PluginOption> options(List<PluginOption> more) {
+        List<PluginOption> options = new ArrayList<>(List.of(
+                PluginOption.string("command", null, "The program to run, e.g. /usr/bin/python3; a bare name is looked"
+                        + " up on the PATH, a relative path is resolved against the gateway's home.").asRequired(),
+                PluginOption.string("args", "", "Its arguments, split on white space (use a wrapper script for"
+                        + " arguments that contain spaces)."),
+                PluginOption.map("env", "Environment variables for the program, added to the gateway's own,"
+                        + " e.g. env.API_KEY=...; values are never shown.").asSecret(),
+                PluginOption.path("working-dir", null, "The program's working folder (must exist); not set: the"
+                        + " gateway's."),
+                PluginOption.duration("stop-timeout", "2s", "On close: stdin closed and SIGTERM to the program and its"
+                        + " descendants, then SIGKILL after this."),
+                PluginOption.duration("restart-backoff-min", "200ms", "First wait before the program is started again,"
+                        + " doubled after each failure up to restart-backoff-max."),
+                PluginOption.duration("restart-backoff-max", "30s", "Longest wait before a restart, at least restart-backoff-min;"
+                        + " a run that lived a minute resets the wait to the minimum."),
+                PluginOption.size("max-log-line", "4K", "The longest line of the program's stderr that goes to the log,"
+                        + " 16 bytes to 1M.")));
+        options.addAll(more);
+        return List.copyOf(options);
+    }
 
     static Program read(PluginContext context, String kind) {
         PluginConfig config = context.config();

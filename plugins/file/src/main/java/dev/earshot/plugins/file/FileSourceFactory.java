@@ -6,6 +6,7 @@ import dev.earshot.spi.PluginException;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.source.CaptureSource;
 import dev.earshot.spi.source.CaptureSourceFactory;
+import dev.earshot.spi.PluginOption;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +42,22 @@ public final class FileSourceFactory implements CaptureSourceFactory {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public List<PluginOption> options() {
+        return List.of(
+                PluginOption.path("path", null, "The WAV or raw s16le file to read; relative paths are resolved against"
+                        + " the gateway's home folder.").asRequired(),
+                PluginOption.choice("format", "auto", List.of("auto", "wav", "raw"), "auto: .wav/.wave files are WAV,"
+                        + " others raw; wav; raw (headerless 16-bit little-endian PCM)."),
+                PluginOption.integer("sample-rate", 16_000, "Sample rate of a raw file, " + AudioFormat.MIN_SAMPLE_RATE
+                        + " to " + AudioFormat.MAX_SAMPLE_RATE + " Hz; a WAV file's header gives its own."),
+                PluginOption.integer("channels", 1, "Channels of a raw file, 1 to " + AudioFormat.MAX_CHANNELS
+                        + "; a WAV file's header gives its own."),
+                PluginOption.duration("frame", DEFAULT_FRAME.toMillis() + "ms", "Audio per frame, 1ms to 10s."),
+                PluginOption.bool("realtime", false, "Play the file at the pace of its audio, like a live source"
+                        + " (false: as fast as the engine decodes)."));
     }
 
     @Override

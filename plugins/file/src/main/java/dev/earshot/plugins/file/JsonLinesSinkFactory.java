@@ -5,10 +5,12 @@ import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.sink.TranscriptSinkFactory;
+import dev.earshot.spi.PluginOption;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static java.util.Objects.requireNonNull;
 
@@ -32,6 +34,17 @@ public final class JsonLinesSinkFactory implements TranscriptSinkFactory {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public List<PluginOption> options() {
+        return List.of(
+                PluginOption.path("path", null, "The file to append transcripts to, one JSON object a line; missing"
+                        + " parent folders are created.").asRequired(),
+                PluginOption.size("max-bytes", DEFAULT_MAX_BYTES / (1024 * 1024) + "M", "Size at which the file is rotated."),
+                PluginOption.integer("max-files", DEFAULT_MAX_FILES, "Rotated files kept, 0 to " + MAX_MAX_FILES
+                        + " (0 keeps none)."),
+                PluginOption.bool("partials", false, "Also write partial transcripts."));
     }
 
     @Override

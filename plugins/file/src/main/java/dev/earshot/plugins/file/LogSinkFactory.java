@@ -3,6 +3,9 @@ package dev.earshot.plugins.file;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.sink.TranscriptSinkFactory;
+import dev.earshot.spi.PluginOption;
+
+import java.util.List;
 
 import static java.util.Objects.requireNonNull;
 
@@ -14,6 +17,11 @@ public final class LogSinkFactory implements TranscriptSinkFactory {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public List<PluginOption> options() {
+        return List.of(PluginOption.bool("partials", false, "Also log partial transcripts."));
     }
 
     @Override

@@ -357,9 +357,11 @@ class FileSourceTest {
     void readsEveryOptionAndWarnsAboutRawOptionsOnAWav() throws Exception {
         Map<String, String> options = new HashMap<>(Map.of("path", LIBRIVOX_WAV.toString(), "format", "auto",
                 "sample-rate", "8000", "channels", "2", "frame", "250ms", "realtime", "false"));
-        TestPluginContext context = TestPluginContext.source("all-options", options, home);
+        TestPluginContext context = TestPluginContext.source("all-options", options, home)
+                .withOptions(new FileSourceFactory().options());
         CaptureSource source = new FileSourceFactory().create(context);
         assertEquals(List.of(), List.copyOf(context.config().unreadKeys()));
+        assertEquals(List.of(), List.copyOf(context.config().undeclaredReads()), "every option read is declared");
         List<TestPluginContext.RecordingLogger.Entry> warnings = context.logger().entries(System.Logger.Level.WARNING);
         assertEquals(1, warnings.size());
         assertTrue(warnings.get(0).message().contains("earshot.sources.all-options.sample-rate"), warnings.get(0).message());

@@ -223,9 +223,10 @@ class JsonLinesSinkTest {
     @Test
     void readsEveryOption() {
         TestPluginContext context = TestPluginContext.sink("out", Map.of("path", "o.jsonl", "max-bytes", "1M",
-                "max-files", "3", "partials", "false"), home);
+                "max-files", "3", "partials", "false"), home).withOptions(new JsonLinesSinkFactory().options());
         new JsonLinesSinkFactory().create(context);
         assertTrue(context.config().unreadKeys().isEmpty(), context.config().unreadKeys().toString());
+        assertTrue(context.config().undeclaredReads().isEmpty(), "undeclared: " + context.config().undeclaredReads());
     }
 
     // ---------------------------------------------------------------- helpers

@@ -2,6 +2,7 @@ package dev.earshot.plugins.microphone;
 
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
+import dev.earshot.spi.PluginOption;
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.source.CaptureDevice;
 import dev.earshot.spi.source.CaptureSource;
@@ -37,6 +38,24 @@ public final class MicrophoneSourceFactory implements CaptureSourceFactory {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public List<PluginOption> options() {
+        return List.of(
+                PluginOption.string("device", null, "The capture device, by name or a unique part of its name or"
+                        + " description (as listed by GET /api/devices/audio); not set: the system's default device."),
+                PluginOption.integer("sample-rate", 16_000, "The sample rate asked of the device, "
+                        + AudioFormat.MIN_SAMPLE_RATE + " to " + AudioFormat.MAX_SAMPLE_RATE + " Hz (16-bit PCM);"
+                        + " the gateway converts it to the engine's."),
+                PluginOption.integer("channels", 1, "The channels asked of the device, 1 to " + AudioFormat.MAX_CHANNELS + "."),
+                PluginOption.duration("frame", "100ms", "Audio per frame handed to the pipeline, 10ms to 1s."),
+                PluginOption.duration("buffer", "500ms", "The device line's buffer, at least two frames, up to 10s: how"
+                        + " long capture may lag before the device itself overruns."),
+                PluginOption.duration("retry-delay", "1s", "When the device fails or disappears, its session ends and"
+                        + " the device is opened again after this delay (at least 10ms), doubling up to max-retry-delay."),
+                PluginOption.duration("max-retry-delay", "30s", "The longest delay between attempts to open the device"
+                        + " again; at least retry-delay."));
     }
 
     @Override

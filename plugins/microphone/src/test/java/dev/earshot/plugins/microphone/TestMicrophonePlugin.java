@@ -58,6 +58,9 @@ class TestMicrophonePlugin {
         assertEquals(48_000 * 4 / 50, settings.frameBytes());
         assertEquals(48_000 * 4, settings.bufferBytes());
         assertEquals(Set.of("devcie"), config.unreadKeys(), "the host reports what no one read as unknown");
+        assertEquals(Set.of(), config.undeclaredReads(), "every option read is declared");
+        assertEquals(List.of("earshot.sources.mic.devcie: unknown option; did you mean earshot.sources.mic.device?"),
+                config.problems(), "the declared options name the misspelled key before the source is created");
     }
 
     @Test
@@ -160,6 +163,6 @@ class TestMicrophonePlugin {
     }
 
     private static PluginConfig config(Map<String, String> options) {
-        return new PluginConfig("earshot.sources.mic", options);
+        return new PluginConfig("earshot.sources.mic", options, new MicrophoneSourceFactory().options());
     }
 }

@@ -3,6 +3,7 @@ package dev.earshot.plugins.mqtt;
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
+import dev.earshot.spi.PluginOption;
 import dev.earshot.spi.Redact;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.sink.TranscriptSinkFactory;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -55,6 +57,40 @@ public final class MqttSinkFactory implements TranscriptSinkFactory {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public List<PluginOption> options() {
+        return List.of(
+                PluginOption.string("url", null, "The broker: mqtt://host[:1883] or mqtts://host[:8883] (TLS); a host"
+                        + " name that cannot be resolved fails start-up.").asRequired(),
+                PluginOption.string("topic", "earshot/{device}/{pipeline}/transcript", "Topic of finals; placeholders"
+                        + " {device}, {pipeline}, {session}, {sink}."),
+                PluginOption.bool("partials", true, "Also publish partial transcripts (always with QoS 0)."),
+                PluginOption.string("partial-topic", "earshot/{device}/{pipeline}/partial", "Topic of partials; the"
+                        + " same placeholders."),
+                PluginOption.integer("qos", 1, "QoS of finals, 0 to 2."),
+                PluginOption.string("device", null, "The {device} value; not set: this machine's host name."),
+                PluginOption.string("availability-topic", "earshot/{device}/availability", "Gets online (retained)"
+                        + " once connected, offline as the last will and on a clean stop; placeholders {device}, {sink}."),
+                PluginOption.bool("ha-discovery", false, "Publish Home Assistant MQTT discovery: per pipeline that routes"
+                        + " to the sink, an event entity that fires on every final and a last-transcript sensor."),
+                PluginOption.string("ha-discovery-prefix", "homeassistant", "Home Assistant's discovery prefix."),
+                PluginOption.string("ha-configuration-url", null, "The console's address for Home Assistant's device"
+                        + " page, e.g. http://kitchen-pi.local:8080/."),
+                PluginOption.string("client-id", null, "The MQTT client id; not set: earshot-<device>-<sink id>."),
+                PluginOption.string("username", null, "User name for the broker."),
+                PluginOption.path("password-file", null, "File holding the broker password (needs username); the"
+                        + " password itself is never shown."),
+                PluginOption.duration("keep-alive", "30s", "MQTT keep-alive interval."),
+                PluginOption.duration("timeout", "10s", "Time limit for connecting and for the broker's PUBACK."),
+                PluginOption.duration("reconnect-delay", "1s", "First delay before connecting again, doubling up to"
+                        + " max-reconnect-delay."),
+                PluginOption.duration("max-reconnect-delay", "30s", "Longest delay between connection attempts; at"
+                        + " least reconnect-delay."),
+                PluginOption.path("tls-trust-file", null, "PEM file of the CA certificates to trust (mqtts only);"
+                        + " not set: the JDK's."),
+                PluginOption.bool("tls-verify-host", true, "Check that the broker's certificate names its host (mqtts)."));
     }
 
     @Override

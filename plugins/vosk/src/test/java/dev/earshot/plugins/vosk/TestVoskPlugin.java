@@ -81,9 +81,10 @@ class TestVoskPlugin {
         TestPluginContext context = contextWithHomeAtTarget(Map.of(
                 "model", "model/../model/en-us", // relative: resolved against the gateway home
                 "sample-rate", "8000",
-                "log-level", "-2"));
+                "log-level", "-2")).withOptions(new VoskEngineFactory().options());
         try (VoskEngine engine = new VoskEngineFactory().create(context)) {
             assertEquals(Set.of(), context.config().unreadKeys());
+            assertEquals(Set.of(), context.config().undeclaredReads(), "every option read is declared");
             assertEquals(new AudioFormat(8000, 1), engine.inputFormat());
             assertEquals(SpeechSamples.modelFolder(), engine.modelFolder());
         }

@@ -3,6 +3,7 @@ package dev.earshot.plugins.webhook;
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
+import dev.earshot.spi.PluginOption;
 import dev.earshot.spi.Redact;
 import dev.earshot.spi.sink.TranscriptSink;
 import dev.earshot.spi.sink.TranscriptSinkFactory;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +44,20 @@ public final class WebhookSinkFactory implements TranscriptSinkFactory {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public List<PluginOption> options() {
+        return List.of(
+                PluginOption.string("url", null, "The http:// or https:// address that receives a POST per event, e.g."
+                        + " https://example.org/hooks/earshot; shown without user-info and query.").asRequired(),
+                PluginOption.duration("timeout", "10s", "Time limit of one request, connecting included."),
+                PluginOption.path("secret-file", null, "File holding the HMAC-SHA256 key (surrounding white space"
+                        + " ignored); when set, every request carries X-Earshot-Signature: sha256=<hex of the HMAC of"
+                        + " the body>."),
+                PluginOption.map("headers", "Extra request headers, e.g. headers.Authorization=Bearer abc; values are"
+                        + " never shown.").asSecret(),
+                PluginOption.bool("partials", false, "Also POST partial transcripts."));
     }
 
     @Override

@@ -156,6 +156,19 @@ class WebhookSinkTest {
     }
 
     @Test
+    void everyOptionReadIsDeclared() throws Exception {
+        Files.writeString(home.resolve("key"), "HmacSecret-55cc");
+        WebhookSinkFactory factory = new WebhookSinkFactory();
+        TestPluginContext context = TestPluginContext.sink("hook", Map.of("url", url(), "timeout", "2s",
+                "secret-file", "key", "headers.X-Key", "k", "partials", "true"), home).withOptions(factory.options());
+        try (TranscriptSink sink = factory.create(context)) {
+            assertTrue(sink.acceptsPartials());
+        }
+        assertEquals(java.util.Set.of(), context.config().unreadKeys(), "every option read");
+        assertEquals(java.util.Set.of(), context.config().undeclaredReads(), "every option read is declared");
+    }
+
+    @Test
     void badConfigurationNamesTheKey() {
         PluginException missing = assertThrows(PluginException.class, () -> create(Map.of("url", url(), "secret-file", "nope.key")));
         assertTrue(missing.getMessage().startsWith("earshot.sinks.hook.secret-file: file "), missing.getMessage());

@@ -4,6 +4,7 @@ import dev.earshot.process.ProcessSpec;
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
+import dev.earshot.spi.PluginOption;
 import dev.earshot.spi.engine.SpeechEngine;
 import dev.earshot.spi.engine.SpeechEngineFactory;
 
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,22 @@ final class WyomingProcessEngineFactory implements SpeechEngineFactory {
     @Override
     public String name() {
         return "wyoming-process";
+    }
+
+    @Override
+    public List<PluginOption> options() {
+        List<PluginOption> options = new ArrayList<>(List.of(
+                PluginOption.string("command", null, "The Wyoming STT program to run, e.g. /usr/bin/python3; a bare"
+                        + " name is looked up on the PATH, a relative path is resolved against the gateway's home.").asRequired(),
+                PluginOption.string("args", "", "Its arguments, separated by white space (no quoting)."),
+                PluginOption.map("env", "Environment variables of the program, e.g. env.HF_HOME=/data/hf; values are"
+                        + " never shown.").asSecret(),
+                PluginOption.path("working-dir", null, "The program's working folder (must exist); not set: the"
+                        + " gateway's."),
+                PluginOption.duration("stop-timeout", "2s", "How long a stopped program may take to exit before it is"
+                        + " killed.")));
+        options.addAll(WyomingSettings.options("restart-backoff", "restarting the program"));
+        return List.copyOf(options);
     }
 
     @Override

@@ -2,9 +2,11 @@ package dev.earshot.plugins.wyoming;
 
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginException;
+import dev.earshot.spi.PluginOption;
 import dev.earshot.spi.audio.AudioFormat;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What both Wyoming engines share, read from {@code earshot.engines.<id>.*}.
@@ -22,6 +24,27 @@ import java.time.Duration;
 record WyomingSettings(AudioFormat format, String language, Duration startTimeout, Duration backoffMin,
                        Duration backoffMax, Duration finalTimeout, Duration writeTimeout, int queueFrames,
                        int maxEventBytes) {
+
+    /** The declarations of the options {@link #read} reads, with the back-off keys under {@code backoffPrefix}. */
+    static List<PluginOption> options(String backoffPrefix, String backoffWhat) {
+        return List.of(
+                PluginOption.integer("sample-rate", 16_000, "The sample rate the program takes (mono 16-bit PCM), "
+                        + AudioFormat.MIN_SAMPLE_RATE + " to " + AudioFormat.MAX_SAMPLE_RATE + " Hz."),
+                PluginOption.string("language", null, "Sent in transcribe when set, e.g. en."),
+                PluginOption.duration("start-timeout", "10s", "How long a new link may take to be usable."),
+                PluginOption.duration(backoffPrefix + "-min", "200ms", "First wait before " + backoffWhat
+                        + ", doubled after each failure up to " + backoffPrefix + "-max."),
+                PluginOption.duration(backoffPrefix + "-max", "30s", "Longest wait before " + backoffWhat + "; at least "
+                        + backoffPrefix + "-min."),
+                PluginOption.duration("final-timeout", "30s", "How long the end of an utterance waits for the"
+                        + " program's transcript."),
+                PluginOption.duration("write-timeout", "10s", "A link that takes no audio for this long is treated as"
+                        + " hung and restarted."),
+                PluginOption.integer("queue-frames", 500, "Bound of the queue between a session and its link's writer,"
+                        + " 1 to 100000 frames."),
+                PluginOption.size("max-event-size", "1M", "Bound of one event read from the program (header line, data"
+                        + " and payload), at most 1G."));
+    }
 
     static WyomingSettings read(PluginConfig config, String backoffPrefix) {
         int rate = config.getInt("sample-rate", 16_000, AudioFormat.MIN_SAMPLE_RATE, AudioFormat.MAX_SAMPLE_RATE);

@@ -2,11 +2,14 @@ package dev.earshot.plugins.wyoming;
 
 import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
+import dev.earshot.spi.PluginOption;
 import dev.earshot.spi.engine.SpeechEngine;
 import dev.earshot.spi.engine.SpeechEngineFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code wyoming-tcp}: a client of a Wyoming ASR server (wyoming-faster-whisper, wyoming-vosk, another Earshot's
@@ -18,6 +21,16 @@ final class WyomingTcpEngineFactory implements SpeechEngineFactory {
     @Override
     public String name() {
         return "wyoming-tcp";
+    }
+
+    @Override
+    public List<PluginOption> options() {
+        List<PluginOption> options = new ArrayList<>(List.of(
+                PluginOption.string("host", null, "The Wyoming server's host name or address, e.g. 127.0.0.1.").asRequired(),
+                PluginOption.integer("port", 10300, "The server's port, 1 to 65535."),
+                PluginOption.duration("connect-timeout", "5s", "Time limit of one connection attempt.")));
+        options.addAll(WyomingSettings.options("reconnect-backoff", "connecting again"));
+        return List.copyOf(options);
     }
 
     @Override

@@ -59,10 +59,12 @@ class WyomingProcessEngineTest {
     }
 
     private WyomingEngine engine(Map<String, String> options) throws Exception {
-        TestPluginContext context = TestPluginContext.engine("sphinx", options, home);
+        TestPluginContext context = TestPluginContext.engine("sphinx", options, home)
+                .withOptions(new WyomingProcessEngineFactory().options());
         WyomingEngine engine = (WyomingEngine) new WyomingProcessEngineFactory().create(context);
         engines.add(engine);
         assertTrue(context.config().unreadKeys().isEmpty(), "unread options: " + context.config().unreadKeys());
+        assertTrue(context.config().undeclaredReads().isEmpty(), "undeclared: " + context.config().undeclaredReads());
         return engine;
     }
 
