@@ -195,11 +195,23 @@ final class PipelineChanges {
                 throw new PipelineChangeException(PipelineChangeException.Reason.STORAGE, "cannot store pipeline '" + name
                         + "' in " + store.folder() + ": " + e + " (earshot.data-dir must be a writable folder)", e);
             }
+            String gone = uninstalledMeanwhile(plan);
+            if (gone != null) {
+                runtime.components().discard(staged);
+                restore(name, previous);
+                throw invalid(name, List.of(gone));
+            }
             if (old != null) {
                 old.stop(runtime.settings().drainTimeout());
             }
             Pipeline pipeline;
             synchronized (runtime) {
+                gone = uninstalledMeanwhile(plan);
+                if (gone != null) {
+                    runtime.components().discard(staged);
+                    restore(name, previous);
+                    throw invalid(name, List.of(gone + (old == null ? "" : "; the pipeline it replaces was stopped")));
+                }
                 RuntimePlan.PipelinePlan oldPlan = old == null ? null : old.plan();
                 if (old != null) {
                     detach(old);
@@ -256,6 +268,30 @@ final class PipelineChanges {
             removeNow(pipeline);
             LOG.log(System.Logger.Level.INFO, "pipeline '" + name + "' removed through the API");
             return pipeline;
+        }
+    }
+
+    /** Why the plan cannot be used any more (a plugin it needs was uninstalled while it was being built), or null. */
+    private String uninstalledMeanwhile(RuntimePlan.PipelinePlan plan) {
+        for (ComponentSpec component : plan.components()) {
+            if (runtime.plugins().plugin(component.plugin().name()).orElse(null) != component.plugin()) {
+                return "plugin '" + component.plugin().name() + "' (for " + component.describe()
+                        + ") was uninstalled meanwhile; install it and try again";
+            }
+        }
+        return null;
+    }
+
+    /** Puts the stored spec back as it was before a refused change (it was written before the swap). */
+    private void restore(String name, PipelineSpec previous) {
+        try {
+            if (previous == null) {
+                store.delete(name);
+            } else {
+                store.save(previous);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot restore " + store.file(name) + ": " + e);
         }
     }
 
