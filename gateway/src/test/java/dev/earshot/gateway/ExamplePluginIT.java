@@ -228,15 +228,21 @@ class ExamplePluginIT {
             String alert = awaitContent(alerts, Duration.ofSeconds(20));
             assertTrue(alert.matches("(?s)\\S+ alerts amiable: he might even have been made amiable himself\\n"), alert);
 
-            // Restart: the plugin and the pipeline come back, and it works.
+            // Restart: the plugin and the pipeline come back, and it works. A corrupt stored spec next to it is logged
+            // with its file and skipped, without stopping the others.
             gateway[0].process.destroy();
             assertTrue(gateway[0].process.waitFor(60, TimeUnit.SECONDS), "stopped");
+            Path corrupt = data.resolve("pipelines/broken.json");
+            Files.writeString(corrupt, "{\"sinks\": [\"log\"");
             gateway[0] = PackagedGateway.launch(workDir, workDir.resolve("gateway-2.log"), PackagedGateway.freePort(), options);
             assertEquals(200, gateway[0].awaitReady(Duration.ofSeconds(60)), "ready again; log:\n" + gateway[0].output());
             HttpResponse<String> back = send(gateway[0], gateway[0].request("/api/pipelines/alerts").build());
             assertEquals(200, back.statusCode(), back.body());
             assertTrue(back.body().contains("\"state\":\"running\"") && back.body().contains("\"type\":\"keyword-alert\"")
                     && back.body().contains("\"readOnly\":false"), back.body());
+            assertTrue(gateway[0].output().contains("stored pipeline " + corrupt + " skipped: invalid configuration: the "
+                    + "pipeline spec is not valid JSON"), gateway[0].output());
+            assertEquals(404, send(gateway[0], gateway[0].request("/api/pipelines/broken").build()).statusCode());
             assertTrue(shell(gateway[0], workDir, TRANSCRIBE_COMMAND).contains("he might even have been made amiable himself"));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (Files.readAllLines(alerts).size() < 2 && System.nanoTime() < deadline) {
