@@ -171,6 +171,38 @@ class PipelinesApiTest {
         }
     }
 
+    /**
+     * Changes are serialised: four PUTs at once, each declaring the sink 'race-out' with its own file, under four names.
+     * One of them declares it first; the three others see that declaration and get 400, never two sinks of one id.
+     */
+    @Test
+    void concurrentPutsAreSerialised() throws Exception {
+        List<String> names = List.of("race-a", "race-b", "race-c", "race-d");
+        String before = state();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(names.size());
+        try {
+            List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            for (String name : names) {
+                Path out = Path.of("target/test-output/" + name + ".jsonl").toAbsolutePath();
+                answers.add(pool.submit(() -> put(name, "{\"enabled\": false, \"sinks\": [{\"id\": \"race-out\", "
+                        + "\"type\": \"jsonl\", \"path\": \"" + out + "\"}]}").statusCode()));
+            }
+            List<Integer> statuses = new java.util.ArrayList<>();
+            for (var answer : answers) {
+                statuses.add(answer.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals(1, statuses.stream().filter(s -> s == 201).count(), statuses.toString());
+            assertEquals(3, statuses.stream().filter(s -> s == 400).count(), statuses.toString());
+            assertEquals(1, gateway.runtime().sinks().stream().filter(s -> s.id().equals("race-out")).count());
+        } finally {
+            pool.shutdownNow();
+            for (String name : names) {
+                given().when().delete("/api/pipelines/" + name);
+            }
+        }
+        assertEquals(before, state(), "all removed again");
+    }
+
     private static Path awaitFile(Path file) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline) {
