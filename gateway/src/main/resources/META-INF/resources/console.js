@@ -165,10 +165,14 @@ function renderPipelines(pipelines) {
     return el('div', { class: 'card', 'data-pipeline': p.name },
       el('div', { class: 'card-title' },
         el('strong', {}, field('name', p.name)), badge('state', p.state),
+        el('small', { class: 'origin', text: p.readOnly ? 'configuration file' : 'added at run time' }),
         el('span', { class: 'actions' },
           el('button', { type: 'button', class: 'small', 'data-action': running ? 'stop' : 'start',
             'aria-label': (running ? 'Stop' : 'Start') + ' pipeline ' + p.name,
-            text: running ? 'Stop' : 'Start', onclick: () => pipelineAction(p.name, running ? 'stop' : 'start') }))),
+            text: running ? 'Stop' : 'Start', onclick: () => pipelineAction(p.name, running ? 'stop' : 'start') }),
+          // Only pipelines added through the API can be removed here; those of the configuration file are read-only.
+          p.readOnly ? null : el('button', { type: 'button', class: 'small', 'data-action': 'delete',
+            'aria-label': 'Delete pipeline ' + p.name, text: 'Delete', onclick: () => deletePipeline(p.name) }))),
       el('div', { class: 'pairs' },
         pair('source', field('source', p.source, p.source || 'API and ingest only')),
         // A pipeline that has not started yet has no engine: its components are created when it starts.
@@ -308,6 +312,48 @@ async function pipelineAction(name, action) {
     else actionStatus('Could not ' + action + ' pipeline ' + name + ': ' + response.status + ' ' + await errorText(response), true);
   } catch (e) {
     actionStatus('Could not ' + action + ' pipeline ' + name + ': ' + e.message, true);
+  }
+  refreshStatus();
+}
+
+async function deletePipeline(name) {
+  if (!confirm('Delete pipeline ' + name + '? Its stored spec is removed.')) return;
+  actionStatus('Deleting pipeline ' + name + '…', false);
+  try {
+    const response = await mutate('/api/pipelines/' + encodeURIComponent(name), { method: 'DELETE' });
+    if (response.ok) actionStatus('Pipeline ' + name + ' deleted.', false);
+    else actionStatus('Could not delete pipeline ' + name + ': ' + response.status + ' ' + await errorText(response), true);
+  } catch (e) {
+    actionStatus('Could not delete pipeline ' + name + ': ' + e.message, true);
+  }
+  refreshStatus();
+}
+
+/** The "new pipeline" form: the spec as typed, with "start now" as its enabled key, sent with PUT. */
+async function createPipeline(event) {
+  event.preventDefault();
+  const name = $('new-pipeline-name').value.trim();
+  let spec;
+  try {
+    spec = JSON.parse($('new-pipeline-spec').value);
+  } catch (e) {
+    actionStatus('The spec is not valid JSON: ' + e.message, true);
+    return;
+  }
+  if (spec && typeof spec === 'object' && !Array.isArray(spec)) spec.enabled = $('new-pipeline-start').checked;
+  actionStatus('Creating pipeline ' + name + '…', false);
+  try {
+    const response = await mutate('/api/pipelines/' + encodeURIComponent(name), {
+      method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(spec) });
+    if (response.ok) {
+      const created = await response.json();
+      actionStatus('Pipeline ' + name + (response.status === 201 ? ' created' : ' replaced') + ': ' + created.state + '.', false);
+      $('new-pipeline').open = false;
+    } else {
+      actionStatus('Could not create pipeline ' + name + ': ' + response.status + ' ' + await errorText(response), true);
+    }
+  } catch (e) {
+    actionStatus('Could not create pipeline ' + name + ': ' + e.message, true);
   }
   refreshStatus();
 }
@@ -525,6 +571,7 @@ function iceGatheringComplete(peer, timeout) {
   });
 }
 
+$('new-pipeline-form').addEventListener('submit', createPipeline);
 $('talk').addEventListener('click', () => talk.toggle());
 window.addEventListener('pagehide', () => talk.leave());
 

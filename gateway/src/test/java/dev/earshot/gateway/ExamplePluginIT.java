@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -175,6 +176,125 @@ class ExamplePluginIT {
     }
 
     /**
+     * Pipelines as resources on the packaged gateway, with the commands of docs/plugins.md ("Adding a pipeline at run
+     * time"): the example installed with bin/earshot-plugin, a pipeline that uses it as a sink PUT with curl, real speech
+     * transcribed into it raises the alert; bad specs get 400 naming the key and change nothing; after a restart the
+     * pipeline is back and works; DELETE removes it, and the plugin can then be uninstalled.
+     */
+    @Test
+    void aPipelineAddedAtRunTimeUsesTheInstalledPluginAndComesBackAfterARestart(@TempDir Path workDir) throws Exception {
+        Path alerts = workDir.resolve("alerts.log");
+        Path data = workDir.resolve("data");
+        Path stored = data.resolve("pipelines/alerts.json");
+        Path speech = SpeechFixtures.LIBRIVOX.resolve("sense_and_sensibility_01_austen_64kb-0930.wav");
+        Files.copy(pluginJar, workDir.resolve("earshot-keyword-alert-1.0.0.jar"));
+        Files.copy(speech, workDir.resolve("speech.wav"));
+        String[] options = {"-Dearshot.api.token=" + TOKEN, "-Dearshot.data-dir=" + data};
+        PackagedGateway[] gateway = {PackagedGateway.launch(workDir, workDir.resolve("gateway.log"), PackagedGateway.freePort(), options)};
+        try {
+            assertEquals(200, gateway[0].awaitReady(Duration.ofSeconds(60)), "ready; log:\n" + gateway[0].output());
+            assertTrue(shell(gateway[0], workDir, "bin/earshot-plugin install earshot-keyword-alert-1.0.0.jar")
+                    .contains("\"name\":\"keyword-alert\""));
+
+            // Bad specs: 400 naming the key and the fix; the gateway as it was.
+            String before = state(gateway[0]);
+            Map<String, String> bad = new java.util.LinkedHashMap<>();
+            bad.put("{\"sinks\": [{\"id\": \"alarm\", \"type\": \"keyword-alarm\", \"keywords\": \"fire\"}]}",
+                    "earshot.sinks.alarm.type: unknown sink type 'keyword-alarm' (used by pipeline 'alerts'; available: ");
+            bad.put("{\"sinks\": [{\"id\": \"alarm\", \"type\": \"keyword-alert\", \"keywords\": \"fire\", \"queue-size\": \"lots\"}]}",
+                    "earshot.sinks.alarm.queue-size");
+            bad.put("{\"sinks\": [{\"id\": \"alarm\", \"type\": \"keyword-alert\", \"path\": \"" + alerts + "\"}]}",
+                    "earshot.sinks.alarm.keywords");
+            for (Map.Entry<String, String> spec : bad.entrySet()) {
+                HttpResponse<String> refused = send(gateway[0], HttpRequest.newBuilder(gateway[0].uri("/api/pipelines/alerts"))
+                        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                        .PUT(HttpRequest.BodyPublishers.ofString(spec.getKey())).build());
+                assertEquals(400, refused.statusCode(), spec.getKey() + " -> " + refused.body());
+                assertTrue(refused.body().contains(spec.getValue()), spec.getKey() + " -> " + refused.body());
+                assertEquals(before, state(gateway[0]), "unchanged after " + spec.getKey());
+                assertFalse(Files.exists(stored), "nothing stored for " + spec.getKey());
+            }
+
+            Files.writeString(workDir.resolve("alerts.json"), """
+                    {"engine": "vosk",
+                     "sinks": ["log", {"id": "alarm", "type": "keyword-alert", "keywords": "amiable,fire", "path": "%s"}]}
+                    """.formatted(alerts));
+            String put = shell(gateway[0], workDir, PUT_COMMAND);
+            assertTrue(put.contains("\"name\":\"alerts\"") && put.contains("\"state\":\"running\"")
+                    && put.contains("\"readOnly\":false"), put);
+            assertTrue(Files.isRegularFile(stored), "stored in " + stored);
+            String transcribed = shell(gateway[0], workDir, TRANSCRIBE_COMMAND);
+            assertTrue(transcribed.contains("he might even have been made amiable himself"), transcribed);
+            String alert = awaitContent(alerts, Duration.ofSeconds(20));
+            assertTrue(alert.matches("(?s)\\S+ alerts amiable: he might even have been made amiable himself\\n"), alert);
+
+            // Restart: the plugin and the pipeline come back, and it works. A corrupt stored spec next to it is logged
+            // with its file and skipped, without stopping the others.
+            gateway[0].process.destroy();
+            assertTrue(gateway[0].process.waitFor(60, TimeUnit.SECONDS), "stopped");
+            Path corrupt = data.resolve("pipelines/broken.json");
+            Files.writeString(corrupt, "{\"sinks\": [\"log\"");
+            gateway[0] = PackagedGateway.launch(workDir, workDir.resolve("gateway-2.log"), PackagedGateway.freePort(), options);
+            assertEquals(200, gateway[0].awaitReady(Duration.ofSeconds(60)), "ready again; log:\n" + gateway[0].output());
+            HttpResponse<String> back = send(gateway[0], gateway[0].request("/api/pipelines/alerts").build());
+            assertEquals(200, back.statusCode(), back.body());
+            assertTrue(back.body().contains("\"state\":\"running\"") && back.body().contains("\"type\":\"keyword-alert\"")
+                    && back.body().contains("\"readOnly\":false"), back.body());
+            assertTrue(gateway[0].output().contains("stored pipeline " + corrupt + " skipped: invalid configuration: the "
+                    + "pipeline spec is not valid JSON"), gateway[0].output());
+            assertEquals(404, send(gateway[0], gateway[0].request("/api/pipelines/broken").build()).statusCode());
+            assertTrue(shell(gateway[0], workDir, TRANSCRIBE_COMMAND).contains("he might even have been made amiable himself"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (Files.readAllLines(alerts).size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            List<String> lines = Files.readAllLines(alerts);
+            assertEquals(2, lines.size(), lines.toString());
+            assertTrue(lines.get(1).endsWith(" alerts amiable: he might even have been made amiable himself"), lines.get(1));
+
+            assertTrue(shell(gateway[0], workDir, DELETE_COMMAND).contains("\"name\":\"alerts\""));
+            assertFalse(Files.exists(stored), "stored spec deleted");
+            assertEquals(404, send(gateway[0], gateway[0].request("/api/pipelines/alerts").build()).statusCode());
+            assertTrue(shell(gateway[0], workDir, "bin/earshot-plugin uninstall keyword-alert").contains("\"name\":\"keyword-alert\""));
+            assertFalse(shell(gateway[0], workDir, "bin/earshot-plugin list").contains("keyword-alert"));
+        } finally {
+            gateway[0].process.destroy();
+            gateway[0].process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The commands of docs/plugins.md, "Adding a pipeline at run time", run as written. */
+    static final String PUT_COMMAND = "curl -sS -X PUT -H \"Authorization: Bearer $EARSHOT_API_TOKEN\" "
+            + "-H 'Content-Type: application/json' --data @alerts.json \"$EARSHOT_URL/api/pipelines/alerts\"";
+    static final String TRANSCRIBE_COMMAND = "curl -sS -H \"Authorization: Bearer $EARSHOT_API_TOKEN\" "
+            + "-H 'Content-Type: audio/wav' --data-binary @speech.wav \"$EARSHOT_URL/api/transcribe?pipeline=alerts\"";
+    static final String DELETE_COMMAND = "curl -sS -X DELETE -H \"Authorization: Bearer $EARSHOT_API_TOKEN\" "
+            + "\"$EARSHOT_URL/api/pipelines/alerts\"";
+
+    /** Runs a command line in {@code workDir} with bin/ of the source tree on hand, EARSHOT_URL and the token set. */
+    static String shell(PackagedGateway gateway, Path workDir, String command) throws IOException, InterruptedException {
+        Files.createDirectories(workDir.resolve("bin"));
+        Path cli = workDir.resolve("bin/earshot-plugin");
+        if (!Files.exists(cli)) {
+            Files.createSymbolicLink(cli, Path.of("../bin/earshot-plugin").toAbsolutePath().normalize());
+        }
+        ProcessBuilder builder = new ProcessBuilder("sh", "-c", command).directory(workDir.toFile()).redirectErrorStream(true);
+        builder.environment().put("EARSHOT_URL", "http://127.0.0.1:" + gateway.port);
+        builder.environment().put("EARSHOT_API_TOKEN", TOKEN);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), command);
+        assertEquals(0, process.exitValue(), command + ": " + output);
+        return output;
+    }
+
+    /** What a refused change must leave as it was: the pipelines and the plugins, as the API shows them. */
+    static String state(PackagedGateway gateway) throws IOException, InterruptedException {
+        return send(gateway, gateway.request("/api/pipelines").build()).body() + "\n"
+                + send(gateway, gateway.request("/api/plugins").build()).body();
+    }
+
+    /**
      * Jars found in the plugins folder at start-up whose start hooks throw and hang: the gateway starts, the enabled
      * pipelines using them fail naming the plugin and the hook, readiness is DOWN and says why, the default pipeline
      * transcribes real speech.
@@ -187,6 +307,7 @@ class ExamplePluginIT {
                 import dev.earshot.spi.*;
                 import dev.earshot.spi.sink.*;
                 import java.util.List;
+import java.util.Map;
                 public final class FailingPlugin implements Plugin {
                     public String name() { return "failing"; }
                     public Iterable<TranscriptSinkFactory> sinkFactories() {
@@ -205,6 +326,7 @@ class ExamplePluginIT {
                 import dev.earshot.spi.*;
                 import dev.earshot.spi.hook.*;
                 import java.util.List;
+import java.util.Map;
                 public final class HangingPlugin implements Plugin {
                     public String name() { return "hanging"; }
                     public Iterable<SessionHookFactory> sessionHookFactories() {

@@ -1,6 +1,9 @@
 package dev.earshot.gateway.api;
 
 import dev.earshot.audio.LevelMeter;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.earshot.gateway.runtime.GatewayRuntime;
+import dev.earshot.gateway.settings.PipelineSpec;
 import dev.earshot.gateway.session.EngineInstance;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.session.Session;
@@ -90,17 +93,24 @@ final class Views {
     }
 
     @RegisterForReflection
+    /**
+     * A pipeline's live state next to its spec. {@code readOnly}: it comes from the configuration file (its spec names
+     * the components, whose options stay there); otherwise it was added through the API, its spec as stored, with
+     * options that name secrets masked.
+     */
     record PipelineView(String name, String state, String failure, boolean enabled, String source, EngineView engine,
                         List<SinkView> sinks, List<String> hooks, int sessions, int maxSessions, int frameQueue,
-                        double realtimeFactor) {
-        static PipelineView of(Pipeline pipeline) {
+                        double realtimeFactor, boolean readOnly, JsonNode spec) {
+        static PipelineView of(Pipeline pipeline, GatewayRuntime runtime) {
             var engine = pipeline.engine();
             List<SinkView> sinks = pipeline.sinks().stream().map(SinkView::of).toList();
+            JsonNode spec = runtime.storedSpec(pipeline.name()).map(s -> (JsonNode) s.redacted())
+                    .orElseGet(() -> PipelineSpec.describe(pipeline.settings()));
             return new PipelineView(pipeline.name(), pipeline.state().name().toLowerCase(), Redact.urlsIn(pipeline.failure()),
                     pipeline.settings().enabled(), pipeline.settings().source().orElse(null),
                     engine == null ? null : engineView(engine),
                     sinks, pipeline.hookIds(), pipeline.sessionCount(), pipeline.settings().maxSessions(),
-                    pipeline.settings().frameQueue(), pipeline.realtimeFactor());
+                    pipeline.settings().frameQueue(), pipeline.realtimeFactor(), runtime.configured(pipeline.name()), spec);
         }
     }
 

@@ -13,6 +13,7 @@ import dev.earshot.gateway.session.Session;
 import dev.earshot.gateway.settings.ComponentSpec;
 import dev.earshot.gateway.settings.GatewayConfigException;
 import dev.earshot.gateway.settings.PipelineSettings;
+import dev.earshot.gateway.settings.PipelineSpec;
 import dev.earshot.gateway.settings.RuntimePlan;
 import dev.earshot.gateway.settings.RuntimeSettings;
 
@@ -29,11 +30,11 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -52,10 +53,12 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(GatewayRuntime.class.getName());
     private static final int MAX_HOOK_THREADS = 8;
+    /** Sessions the decoding queue holds beyond the configured pipelines' {@code max-sessions}. */
+    private static final int SESSION_HEADROOM = 1024;
 
     private final Vertx vertx;
     private final MeterRegistry registry;
-    private final RuntimeSettings settings;
+    private volatile RuntimeSettings settings;
     private final SpeechGates speechGates;
     private final PluginRegistry plugins;
     private final TranscriptBus bus = new TranscriptBus();
@@ -67,7 +70,10 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     private final RuntimeComponents components;
     private volatile PluginCalls hookRunner;
     private DecodeScheduler scheduler;
-    private final Map<String, Pipeline> pipelines = new LinkedHashMap<>();
+    // Sorted by name; pipelines are added and removed at run time (PipelineChanges) while others read the map.
+    private final Map<String, Pipeline> pipelines = new ConcurrentSkipListMap<>();
+    private final PipelineChanges changes;
+    private volatile int sessionCapacity;
     private volatile String failure;
 
     public GatewayRuntime(Vertx vertx, MeterRegistry registry, RuntimeSettings settings, PluginRegistry plugins) {
@@ -79,6 +85,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         this.lifecycle = new PluginLifecycle(plugins, () -> hookRunner, settings.pluginSettings(), settings.home(),
                 settings.dataDir(), Map.of(Vertx.class, vertx));
         this.components = new RuntimeComponents(settings, registry, lifecycle, () -> hookRunner);
+        this.changes = new PipelineChanges(this, settings);
     }
 
     public State state() {
@@ -165,11 +172,15 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         long begin = System.nanoTime();
         try {
             hookRunner = new PluginCalls(MAX_HOOK_THREADS, settings.hookTimeout());
-            int maxSessions = settings.pipelines().values().stream().mapToInt(PipelineSettings::maxSessions).sum();
-            scheduler = new DecodeScheduler(settings.decodeThreads(), Math.max(64, maxSessions + 64));
             RuntimePlan plan = RuntimePlan.resolve(settings, plugins);
+            List<PipelineSpec> stored = changes.load();
+            settings = changes.effective();
+            int maxSessions = settings.pipelines().values().stream().mapToInt(PipelineSettings::maxSessions).sum();
+            // Room for the sessions of the pipelines added at run time too (PUT /api/pipelines/{name}).
+            sessionCapacity = maxSessions + SESSION_HEADROOM;
+            scheduler = new DecodeScheduler(settings.decodeThreads(), sessionCapacity);
             synchronized (this) {
-                for (PipelineSettings pipeline : new java.util.TreeMap<>(settings.pipelines()).values()) {
+                for (PipelineSettings pipeline : new java.util.TreeMap<>(changes.configuredPipelines()).values()) {
                     pipelines.put(pipeline.name(), new Pipeline(pipeline, this, registry));
                 }
                 lifecycle.startAll();
@@ -194,6 +205,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
                 }
             }
             state.set(State.RUNNING);
+            changes.addStored(stored);
             LOG.log(System.Logger.Level.INFO, String.format("earshot runtime started in %d ms: %d plugin(s), %d engine(s), %d sink(s), %d pipeline(s), %d decoding thread(s)",
                     (System.nanoTime() - begin) / 1_000_000, plugins.plugins().size(), components.engines().size(),
                     components.sinks().size(),
@@ -208,7 +220,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
 
 
     /** Why a pipeline cannot use its plugins (one failed in its start or stop hook), or null. */
-    private static String pluginFailure(RuntimePlan.PipelinePlan plan) {
+    static String pluginFailure(RuntimePlan.PipelinePlan plan) {
         for (ComponentSpec component : plan.components()) {
             LoadedPlugin plugin = component.plugin();
             if (plugin.state() == LoadedPlugin.State.FAILED) {
@@ -287,6 +299,71 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "plugin '" + name + "' uninstalled" + (using.isEmpty() ? ""
                 : "; pipeline(s) " + using.stream().map(Pipeline::name).sorted().toList() + " need it again to start"));
         return plugin;
+    }
+
+    /**
+     * Adds a pipeline (or replaces one added earlier) from a spec, and starts it when the spec says {@code enabled}.
+     * Checked in full first: on any error nothing is created and nothing running changes. Stored in the data folder.
+     *
+     * @param force replace even while the earlier pipeline has sessions
+     * @return the pipeline, and whether it is new
+     */
+    public PipelinePut put(PipelineSpec spec, boolean force) throws PipelineChangeException {
+        requireRunning();
+        return changes.put(spec, force);
+    }
+
+    /** The outcome of {@link #put}: the pipeline now under that name and whether it is new. */
+    public record PipelinePut(Pipeline pipeline, boolean created) {
+    }
+
+    /** Stops and removes a pipeline added through the API, with its stored spec. */
+    public Pipeline remove(String name, boolean force) throws PipelineChangeException {
+        requireRunning();
+        return changes.remove(name, force);
+    }
+
+    /** The spec of a pipeline added through the API; empty for a configured one. */
+    public Optional<PipelineSpec> storedSpec(String name) {
+        return changes.spec(name);
+    }
+
+    /** Whether a pipeline comes from the configuration file (and so cannot be changed through the API). */
+    public boolean configured(String name) {
+        return changes.configured(name);
+    }
+
+    private void requireRunning() throws PipelineChangeException {
+        if (state.get() != State.RUNNING) {
+            throw new PipelineChangeException(PipelineChangeException.Reason.BUSY, "the gateway is "
+                    + state.get().name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    void settings(RuntimeSettings changed) {
+        this.settings = changed;
+    }
+
+    RuntimeComponents components() {
+        return components;
+    }
+
+    int sessionCapacity() {
+        return sessionCapacity;
+    }
+
+    /** A new pipeline, listed from now on. */
+    Pipeline newPipeline(PipelineSettings pipelineSettings) {
+        Pipeline pipeline = new Pipeline(pipelineSettings, this, registry);
+        pipelines.put(pipeline.name(), pipeline);
+        return pipeline;
+    }
+
+    /** Unlists a removed pipeline and removes its meters. */
+    void forget(Pipeline pipeline) {
+        pipelines.remove(pipeline.name(), pipeline);
+        registry.getMeters().stream().filter(m -> pipeline.name().equals(m.getId().getTag("pipeline")))
+                .forEach(registry::remove);
     }
 
     /** Creates a pipeline's capture source (a new instance each time the pipeline starts). */

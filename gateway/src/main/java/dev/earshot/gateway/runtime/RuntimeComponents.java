@@ -27,6 +27,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -113,31 +114,62 @@ final class RuntimeComponents {
     }
 
     /**
+     * Components created for one pipeline and not shared yet: {@link #commit committed} when every one of them was
+     * created, otherwise {@link #discard discarded} (closed), so that a pipeline that cannot be built leaves nothing.
+     */
+    static final class Staged {
+        private final Map<String, EngineInstance> engines = new LinkedHashMap<>();
+        private final Map<String, SinkChannel> sinks = new LinkedHashMap<>();
+        private final Map<String, ComponentSpec> sinkSpecs = new LinkedHashMap<>();
+        private final Map<String, Pipeline.Hook> hooks = new LinkedHashMap<>();
+    }
+
+    /**
      * Creates what the pipeline's plan needs and is not created yet (engines, sinks and hooks are shared by id), then
-     * binds them to the pipeline. Problems are added to the list; the pipeline stays unbound then. Under the lock.
+     * binds them to the pipeline. Problems are added to the list; the pipeline stays unbound then and whatever was
+     * created for it is closed again. Under the lock.
      */
     void bind(Pipeline pipeline, RuntimePlan.PipelinePlan plan, List<String> problems) {
+        Staged staged = stage(plan, problems);
+        if (staged != null) {
+            commit(staged);
+            bindCreated(pipeline, plan);
+        }
+    }
+
+    /** Binds a pipeline to components that all exist (created or committed). Under the lock. */
+    void bindCreated(Pipeline pipeline, RuntimePlan.PipelinePlan plan) {
+        pipeline.bind(plan, engines.get(plan.engine()), plan.sinks().stream().map(sinks::get).toList(),
+                plan.hooks().stream().map(hooks::get).toList());
+    }
+
+    /**
+     * Creates, without sharing them yet, the components of a plan that do not exist. Returns null after adding the
+     * problems to the list, having closed what it created. Under the lock.
+     */
+    Staged stage(RuntimePlan.PipelinePlan plan, List<String> problems) {
         int before = problems.size();
+        Staged staged = new Staged();
         ComponentSpec engineSpec = plan.engineSpec();
         if (!engines.containsKey(engineSpec.id())) {
             create(engineSpec, problems, context -> {
                 SpeechEngine engine = ((SpeechEngineFactory) engineSpec.factory()).create(context);
                 if (engine != null) {
-                    engines.put(engineSpec.id(), new EngineInstance(engineSpec, engine));
+                    staged.engines.put(engineSpec.id(), new EngineInstance(engineSpec, engine));
                 }
                 return engine;
             });
         }
         for (ComponentSpec spec : plan.sinkSpecs()) {
-            if (sinks.containsKey(spec.id())) {
+            if (sinks.containsKey(spec.id()) || staged.sinks.containsKey(spec.id())) {
                 continue;
             }
             create(spec, problems, context -> {
                 TranscriptSink sink = ((TranscriptSinkFactory) spec.factory()).create(context);
                 if (sink != null) {
                     try {
-                        sinks.put(spec.id(), newSinkChannel(spec, sink));
-                        sinkSpecs.put(spec.id(), spec);
+                        staged.sinks.put(spec.id(), newSinkChannel(spec, sink));
+                        staged.sinkSpecs.put(spec.id(), spec);
                     } catch (RuntimeException e) {
                         sink.close();
                         throw e;
@@ -147,20 +179,102 @@ final class RuntimeComponents {
             });
         }
         for (ComponentSpec spec : plan.hookSpecs()) {
-            if (hooks.containsKey(spec.id())) {
+            if (hooks.containsKey(spec.id()) || staged.hooks.containsKey(spec.id())) {
                 continue;
             }
             create(spec, problems, context -> {
                 SessionHook hook = ((SessionHookFactory) spec.factory()).create(context);
                 if (hook != null) {
-                    hooks.put(spec.id(), new Pipeline.Hook(spec.id(), hook, spec.plugin()));
+                    staged.hooks.put(spec.id(), new Pipeline.Hook(spec.id(), hook, spec.plugin()));
                 }
                 return hook;
             });
         }
-        if (problems.size() == before) {
-            pipeline.bind(plan, engines.get(plan.engine()), plan.sinks().stream().map(sinks::get).toList(),
-                    plan.hooks().stream().map(hooks::get).toList());
+        if (problems.size() > before) {
+            discard(staged);
+            return null;
+        }
+        return staged;
+    }
+
+    /** Shares staged components: from now on pipelines bind to them by id. Under the lock. */
+    void commit(Staged staged) {
+        engines.putAll(staged.engines);
+        sinks.putAll(staged.sinks);
+        sinkSpecs.putAll(staged.sinkSpecs);
+        hooks.putAll(staged.hooks);
+    }
+
+    /** Closes staged components that will not be used. */
+    void discard(Staged staged) {
+        for (SinkChannel channel : staged.sinks.values()) {
+            closeSink(channel, Duration.ZERO);
+        }
+        staged.hooks.values().forEach(this::closeHook);
+        staged.engines.values().forEach(EngineInstance::close);
+    }
+
+    /**
+     * Closes the components of a removed pipeline's plan that no remaining pipeline is bound to (they are created
+     * again by the next pipeline that needs them). Under the lock.
+     *
+     * @return the ids closed, for the log
+     */
+    List<String> closeUnused(RuntimePlan.PipelinePlan removed, Collection<Pipeline> remaining) {
+        List<RuntimePlan.PipelinePlan> plans = remaining.stream().map(Pipeline::plan).filter(java.util.Objects::nonNull).toList();
+        List<String> closed = new ArrayList<>();
+        if (plans.stream().noneMatch(p -> p.engine().equals(removed.engine()))) {
+            EngineInstance engine = engines.remove(removed.engine());
+            if (engine != null) {
+                engine.close();
+                closed.add("engine " + removed.engine());
+            }
+        }
+        for (String id : removed.sinks()) {
+            if (plans.stream().noneMatch(p -> p.sinks().contains(id))) {
+                sinkSpecs.remove(id);
+                SinkChannel channel = sinks.remove(id);
+                if (channel != null) {
+                    closeSink(channel, settings.drainTimeout());
+                    closed.add("sink " + id);
+                }
+            }
+        }
+        for (String id : removed.hooks()) {
+            if (plans.stream().noneMatch(p -> p.hooks().contains(id))) {
+                Pipeline.Hook hook = hooks.remove(id);
+                if (hook != null) {
+                    closeHook(hook);
+                    closed.add("hook " + id);
+                }
+            }
+        }
+        return closed;
+    }
+
+    /** Whether a component instance of this kind and id exists (created and shared). */
+    boolean exists(dev.earshot.gateway.plugin.ComponentKind kind, String id) {
+        return switch (kind) {
+            case ENGINE -> engines.containsKey(id);
+            case SINK -> sinks.containsKey(id);
+            case HOOK -> hooks.containsKey(id);
+            case SOURCE -> false;
+        };
+    }
+
+    private void closeSink(SinkChannel channel, Duration drain) {
+        channel.close(drain);
+        registry.getMeters().stream().filter(m -> channel.id().equals(m.getId().getTag("sink"))).forEach(registry::remove);
+    }
+
+    private void closeHook(Pipeline.Hook hook) {
+        try {
+            calls.get().call("plugin '" + hook.plugin().name() + "' hook '" + hook.id() + "' close", () -> {
+                hook.hook().close();
+                return null;
+            });
+        } catch (PluginCalls.HookFailedException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
         }
     }
 
@@ -225,23 +339,14 @@ final class RuntimeComponents {
                 sinkSpecs.remove(spec.id());
                 SinkChannel channel = sinks.remove(spec.id());
                 if (channel != null) {
-                    channel.close(settings.drainTimeout());
-                    registry.getMeters().stream().filter(m -> spec.id().equals(m.getId().getTag("sink")))
-                            .forEach(registry::remove);
+                    closeSink(channel, settings.drainTimeout());
                 }
             }
         }
         for (Pipeline.Hook hook : List.copyOf(hooks.values())) {
             if (hook.plugin() == plugin) {
                 hooks.remove(hook.id());
-                try {
-                    calls.get().call("plugin '" + plugin.name() + "' hook '" + hook.id() + "' close", () -> {
-                        hook.hook().close();
-                        return null;
-                    });
-                } catch (PluginCalls.HookFailedException e) {
-                    LOG.log(System.Logger.Level.WARNING, e.getMessage());
-                }
+                closeHook(hook);
             }
         }
     }

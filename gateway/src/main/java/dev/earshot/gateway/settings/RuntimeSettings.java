@@ -48,4 +48,11 @@ public record RuntimeSettings(Path home, Path dataDir, Map<String, PipelineSetti
     public Map<String, Map<String, String>> instances(ComponentKind kind) {
         return components.get(kind);
     }
+
+    /** These settings with other pipelines and component declarations (pipelines added or removed at run time). */
+    public RuntimeSettings with(Map<String, PipelineSettings> pipelines,
+                                Map<ComponentKind, Map<String, Map<String, String>>> components) {
+        return new RuntimeSettings(home, dataDir, pipelines, components, pluginSettings, decodeThreads, hookTimeout,
+                drainTimeout, sinkQueue);
+    }
 }

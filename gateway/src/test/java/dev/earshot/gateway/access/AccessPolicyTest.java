@@ -69,6 +69,9 @@ class AccessPolicyTest {
         assertEquals(AccessLevel.ADMIN, AccessLevel.of("DELETE", RequestPath.of("/api/sessions/x"), false));
         assertEquals(AccessLevel.ADMIN, AccessLevel.of("POST", RequestPath.of("/api/plugins"), false));
         assertEquals(AccessLevel.ADMIN, AccessLevel.of("GET", RequestPath.of("/api/anything-new"), false));
+        assertEquals(AccessLevel.TRANSCRIPTS_OUT, AccessLevel.of("GET", RequestPath.of("/api/pipelines/x"), false));
+        assertEquals(AccessLevel.ADMIN, AccessLevel.of("PUT", RequestPath.of("/api/pipelines/x"), false));
+        assertEquals(AccessLevel.ADMIN, AccessLevel.of("DELETE", RequestPath.of("/api/pipelines/x"), false));
         assertEquals(AccessLevel.ADMIN, AccessLevel.of("GET", RequestPath.of("/somewhere/else"), false));
     }
 
@@ -85,6 +88,11 @@ class AccessPolicyTest {
         assertTrue(secured.decide(bearer("GET", "/api/sessions", READ)).allowed());
         assertEquals(401, secured.decide(bearer("GET", "/api/sessions", INGEST)).status());
         assertEquals(401, secured.decide(bearer("DELETE", "/api/sessions/x", READ)).status());
+        for (String method : java.util.List.of("PUT", "DELETE")) {
+            assertTrue(secured.decide(bearer(method, "/api/pipelines/x", ADMIN)).allowed(), method);
+            assertEquals(401, secured.decide(bearer(method, "/api/pipelines/x", READ)).status(), method);
+            assertEquals(401, secured.decide(bearer(method, "/api/pipelines/x", INGEST)).status(), method);
+        }
         assertEquals(401, secured.decide(bearer("GET", "/api/sessions", "wrong-token-0123456789")).status());
         assertTrue(secured.decide(request("GET", "/api/events", "192.0.2.7", "device", null, null, "bearer " + READ, false))
                 .allowed(), "the scheme is case-insensitive");
