@@ -96,7 +96,7 @@ final class Views {
     /**
      * A pipeline's live state next to its spec. {@code readOnly}: it comes from the configuration file (its spec names
      * the components, whose options stay there); otherwise it was added through the API, its spec as stored, with
-     * options that name secrets masked.
+     * the options declared secret and those whose names speak of secrets masked.
      */
     record PipelineView(String name, String state, String failure, boolean enabled, String source, EngineView engine,
                         List<SinkView> sinks, List<String> hooks, int sessions, int maxSessions, int frameQueue,
@@ -104,7 +104,9 @@ final class Views {
         static PipelineView of(Pipeline pipeline, GatewayRuntime runtime) {
             var engine = pipeline.engine();
             List<SinkView> sinks = pipeline.sinks().stream().map(SinkView::of).toList();
-            JsonNode spec = runtime.storedSpec(pipeline.name()).map(s -> (JsonNode) s.redacted())
+            JsonNode spec = runtime.storedSpec(pipeline.name()).map(s -> (JsonNode) s.redacted((kind, type) -> runtime.plugins()
+                            .<Object>factory(kind, type).map(provided -> provided.plugin().options().get(kind).getOrDefault(type, List.of()))
+                            .orElse(List.of())))
                     .orElseGet(() -> PipelineSpec.describe(pipeline.settings()));
             return new PipelineView(pipeline.name(), pipeline.state().name().toLowerCase(), Redact.urlsIn(pipeline.failure()),
                     pipeline.settings().enabled(), pipeline.settings().source().orElse(null),

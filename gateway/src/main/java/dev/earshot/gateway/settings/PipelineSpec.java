@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.earshot.gateway.plugin.ComponentKind;
 import dev.earshot.gateway.speech.SpeechGateMode;
+import dev.earshot.spi.PluginOption;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
@@ -166,20 +168,31 @@ public record PipelineSpec(PipelineSettings settings, Map<ComponentKind, Map<Str
         return json;
     }
 
-    /** The spec for showing: values of options whose names speak of secrets (password, token, ...) masked. */
-    public ObjectNode redacted() {
+    /**
+     * The spec for showing: the values of options that a component's factory declares secret, and of options whose
+     * names speak of secrets (password, token, ...) for factories that declare nothing, are masked.
+     *
+     * @param declared the options a kind and type's factory declares (empty when unknown or none)
+     */
+    public ObjectNode redacted(BiFunction<ComponentKind, String, List<PluginOption>> declared) {
         ObjectNode copy = json.deepCopy();
-        copy.fields().forEachRemaining(entry -> mask(entry.getValue()));
+        mask(copy.get("source"), ComponentKind.SOURCE, declared);
+        mask(copy.get("engine"), ComponentKind.ENGINE, declared);
+        mask(copy.get("sinks"), ComponentKind.SINK, declared);
+        mask(copy.get("hooks"), ComponentKind.HOOK, declared);
         return copy;
     }
 
-    private static void mask(JsonNode node) {
+    private static void mask(JsonNode node, ComponentKind kind, BiFunction<ComponentKind, String, List<PluginOption>> declared) {
         if (node instanceof ArrayNode array) {
-            array.forEach(PipelineSpec::mask);
+            array.forEach(element -> mask(element, kind, declared));
         } else if (node instanceof ObjectNode object) {
+            String type = object.path("type").asText(object.path("id").asText(""));
+            List<PluginOption> options = declared.apply(kind, type);
             List<String> secret = new ArrayList<>();
             object.fieldNames().forEachRemaining(field -> {
-                if (SECRET.matcher(field).find()) {
+                boolean declaredSecret = options.stream().anyMatch(option -> option.secret() && option.covers(field));
+                if (declaredSecret || SECRET.matcher(field).find()) {
                     secret.add(field);
                 }
             });
