@@ -1,6 +1,7 @@
 package dev.earshot.gateway.api;
 
 import dev.earshot.audio.LevelMeter;
+import dev.earshot.gateway.session.DecodeAdmission;
 import dev.earshot.gateway.session.EngineInstance;
 import dev.earshot.gateway.pipeline.Pipeline;
 import dev.earshot.gateway.session.Session;
@@ -54,7 +55,7 @@ final class Views {
     @RegisterForReflection
     record PipelineView(String name, String state, String failure, boolean enabled, String source, EngineView engine,
                         List<SinkView> sinks, List<String> hooks, int sessions, int maxSessions, int frameQueue,
-                        double realtimeFactor) {
+                        double realtimeFactor, DecodeAdmission.View admission) {
         static PipelineView of(Pipeline pipeline) {
             var engine = pipeline.engine();
             List<SinkView> sinks = pipeline.sinks().stream().map(SinkView::of).toList();
@@ -62,7 +63,7 @@ final class Views {
                     pipeline.settings().enabled(), pipeline.settings().source().orElse(null),
                     engine == null ? null : engineView(engine),
                     sinks, pipeline.hookIds(), pipeline.sessionCount(), pipeline.settings().maxSessions(),
-                    pipeline.settings().frameQueue(), pipeline.realtimeFactor());
+                    pipeline.settings().frameQueue(), pipeline.realtimeFactor(), pipeline.admission());
         }
     }
 
@@ -80,14 +81,19 @@ final class Views {
     record SessionView(String id, String pipeline, String origin, String format, String pacing, String startedAt,
                        int queuedFrames, int queueCapacity, long framesReceived, long droppedFrames, long framesDecoded,
                        Double levelDbfs, Double peakDbfs, Map<String, String> attributes,
-                       SessionGate.SpeechGateView speechGate) {
+                       SessionGate.SpeechGateView speechGate, Double decodeCost, double lagSeconds) {
         static SessionView of(Session session) {
             var info = session.info();
             LevelMeter level = session.level();
             return new SessionView(session.id(), info.pipeline(), info.origin(), info.format().toString(),
                     session.pacing().name().toLowerCase(), info.startedAt().toString(), session.queuedFrames(),
                     session.queueCapacity(), session.framesReceived(), session.droppedFrames(), session.framesDecoded(),
-                    tenths(level.rmsDbfs()), tenths(level.peakDbfs()), info.attributes(), session.speechGate());
+                    tenths(level.rmsDbfs()), tenths(level.peakDbfs()), info.attributes(), session.speechGate(),
+                    thousandths(session.decodeCost()), thousandths(session.lagSeconds(System.nanoTime())));
+        }
+
+        private static Double thousandths(double value) {
+            return Double.isNaN(value) ? null : Math.round(value * 1000) / 1000.0;
         }
 
         private static Double tenths(double dbfs) {
