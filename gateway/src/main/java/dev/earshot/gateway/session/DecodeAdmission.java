@@ -33,7 +33,9 @@ import static java.util.Objects.requireNonNull;
  *
  * <h2>The decision</h2>
  * The <em>load</em> is the sum of the costs of the open live sessions: the decoding threads they need at real time (a
- * session not measured yet counts as a continuous stream of its pipeline). A new session from a live ingest origin
+ * session not measured yet counts as a continuous stream of its pipeline for its first two seconds, so that a burst
+ * of connections cannot slip in before any is measured; one that still sent too little audio after that is idle and
+ * counts nothing: a WHIP session waiting for its peer, a client that connected and says nothing). A new session from a live ingest origin
  * ({@link #ADMITTED_ORIGINS}: WHIP, vosk-server, Wyoming clients) is refused when
  * <ol>
  * <li>a live session has been more than {@code earshot.admission.max-lag} behind real time at two samples in a row
@@ -42,8 +44,10 @@ import static java.util.Objects.requireNonNull;
  * {@code earshot.admission.max-load} times the decoding threads ({@code earshot.runtime.decode-threads}).</li>
  * </ol>
  * Nothing is refused before something was measured (warm-up): with no cost known for the pipeline only the lag rule
- * applies. The costs are wall time on the decoding threads, so a machine busy with other work shows as a higher cost,
- * which is what decides whether the sessions keep up.
+ * applies. A cost is the decoding runs' wall time less the time their thread waited for a CPU ({@link RunQueueWait}):
+ * what decoding the stream takes, including any waiting the engine itself does (an out-of-process engine), but not
+ * how busy the machine is with other work at the moment. When other work leaves the decoding threads too little CPU,
+ * the sessions fall behind, and that shows as lag: evidence, not projection.
  *
  * <h2>Not live</h2>
  * Uploads ({@code api:transcribe}) and file sources are paced: they are never refused here and are not counted in
@@ -69,6 +73,11 @@ public final class DecodeAdmission {
     private static final double PIPELINE_MEMORY_SECONDS = 10;
     /** Weighted audio a cost needs before it is believed. */
     private static final double MIN_AUDIO_SECONDS = 0.5;
+    /**
+     * How long a session with too little audio to be measured counts as a continuous stream of its pipeline (so that a
+     * burst of connections cannot slip in before any is measured); after it, such a session is idle and counts 0.
+     */
+    static final long UNMEASURED_NANOS = 2_000_000_000L;
     /** Samples in a row a session must be behind before new sessions are refused for it. */
     private static final int BEHIND_SAMPLES = 2;
 
@@ -92,6 +101,12 @@ public final class DecodeAdmission {
 
         /** Seconds the session's decoding is behind real time at {@code nowNanos} ({@link System#nanoTime()}). */
         double lagSeconds(long nowNanos);
+
+        /** When the session opened ({@link System#nanoTime()}). */
+        long openedNanos();
+
+        /** True once the session is ending or closing: it will take no more audio, so it needs no more capacity. */
+        boolean ending();
     }
 
     /** The state as {@code /api/pipelines} and {@code /q/metrics} show it. */
@@ -208,7 +223,7 @@ public final class DecodeAdmission {
         double lag = 0;
         for (Track track : tracks.values()) {
             if (track.live) {
-                total += costOf(track);
+                total += costOf(track.session, track, nowNanos);
                 lag = Math.max(lag, track.lag);
             }
         }
@@ -251,11 +266,18 @@ public final class DecodeAdmission {
         track.behindSamples = track.lag > settings.maxLag().toNanos() / 1e9 ? track.behindSamples + 1 : 0;
     }
 
-    /** A session's cost; one not measured yet counts as a continuous stream of its pipeline (0 when unknown too). */
-    private double costOf(Track track) {
-        double cost = track.cost();
-        if (Double.isNaN(cost)) {
-            cost = continuousCost(track.pipeline);
+    /**
+     * A live session's cost: 0 once it is ending (a client that sent its last audio, or one closed for an error);
+     * measured, or while it is too new to be measured a continuous stream of its pipeline (0
+     * when that is unknown too), or 0 for one that has been open a while and still sent too little audio to measure.
+     */
+    private double costOf(Load session, Track track, long nowNanos) {
+        if (session.ending()) {
+            return 0;
+        }
+        double cost = track == null ? Double.NaN : track.cost();
+        if (Double.isNaN(cost) && nowNanos - session.openedNanos() < UNMEASURED_NANOS) {
+            cost = continuousCost(session.pipelineName());
         }
         return Double.isNaN(cost) ? 0 : cost;
     }
@@ -283,8 +305,12 @@ public final class DecodeAdmission {
      * @throws SessionRefusedException (retryable, reason {@link SessionRefusedException#DECODE_LOAD}) when a live
      *                                 session is behind or one more would not fit
      */
-    public synchronized void admit(Load session) {
-        check(session.pipelineName(), session.origin());
+    public void admit(Load session) {
+        admit(session, System.nanoTime());
+    }
+
+    synchronized void admit(Load session, long nowNanos) {
+        check(session.pipelineName(), session.origin(), nowNanos);
         sessions.add(session);
     }
 
@@ -299,7 +325,11 @@ public final class DecodeAdmission {
      *
      * @throws SessionRefusedException (retryable) when a live session is behind or one more would not fit
      */
-    public synchronized void check(String pipeline, String origin) {
+    public void check(String pipeline, String origin) {
+        check(pipeline, origin, System.nanoTime());
+    }
+
+    synchronized void check(String pipeline, String origin, long nowNanos) {
         if (!settings.enabled() || !admits(origin) || lastSample == 0) {
             return;
         }
@@ -319,12 +349,8 @@ public final class DecodeAdmission {
         }
         double total = 0;
         for (Load session : sessions) {
-            Track track = tracks.get(session);
-            if (track != null) {
-                total += track.live ? costOf(track) : 0;
-            } else if (LIVE_ORIGINS.contains(kind(session.origin()))) {
-                double cost = continuousCost(session.pipelineName());
-                total += Double.isNaN(cost) ? 0 : cost;
+            if (LIVE_ORIGINS.contains(kind(session.origin()))) {
+                total += costOf(session, tracks.get(session), nowNanos);
             }
         }
         if (total + oneMore > capacity()) {

@@ -87,6 +87,7 @@ public final class Session implements AudioSession, DecodeAdmission.Load {
     // read by the admission's sampler. Nothing here is touched per frame but plain fields of the decoding task.
     private final long openedNanos = System.nanoTime();
     private long runStartupNanos;
+    private long lastRunNanos = RunQueueWait.WORTH_READING_NANOS;
     private long runRecognizerNanos;
     private long runFedAudioNanos;
     private volatile long busyNanos;
@@ -302,6 +303,10 @@ public final class Session implements AudioSession, DecodeAdmission.Load {
 
     private void runDecodingTask() {
         long begin = System.nanoTime();
+        // The CPU wait is read only around runs that are long enough for it to matter (as this session's last one
+        // was): a run of microseconds (a null engine, a gated frame) is not worth two reads of /proc.
+        boolean readWait = lastRunNanos >= RunQueueWait.WORTH_READING_NANOS;
+        long waitedBefore = readWait ? RunQueueWait.nanos() : 0;
         try {
             step();
         } catch (Throwable error) {
@@ -310,7 +315,9 @@ public final class Session implements AudioSession, DecodeAdmission.Load {
             abortReason = SessionOutcome.failed("error: " + PluginCalls.describe(error));
             release(abortReason);
         } finally {
-            measured(System.nanoTime() - begin);
+            long wall = System.nanoTime() - begin;
+            lastRunNanos = wall;
+            measured(wall, readWait ? Math.max(0, RunQueueWait.nanos() - waitedBefore) : 0);
             scheduled.set(0);
         }
         if (!released && (abortRequested || endRequested || !queue.isEmpty())) {
@@ -415,12 +422,18 @@ public final class Session implements AudioSession, DecodeAdmission.Load {
         framesDecoded++;
     }
 
-    /** Publishes what one run of the decoding task cost; once per run, on the decoding task. */
-    private void measured(long runNanos) {
-        busyNanos = busyNanos + Math.max(0, runNanos - runStartupNanos);
+    /**
+     * Publishes what one run of the decoding task cost, once per run, on the decoding task: its wall time less the
+     * time its thread waited for a CPU ({@link RunQueueWait}), less the session's start-up; the recognizer's share of
+     * the run scaled the same way.
+     */
+    private void measured(long wallNanos, long waitedNanos) {
+        long running = Math.max(0, wallNanos - Math.min(waitedNanos, wallNanos));
+        double share = wallNanos == 0 ? 1 : (double) running / wallNanos;
+        busyNanos = busyNanos + Math.max(0, running - (long) (runStartupNanos * share));
         runStartupNanos = 0;
         if (runFedAudioNanos > 0) {
-            recognizerNanos = recognizerNanos + runRecognizerNanos;
+            recognizerNanos = recognizerNanos + (long) (runRecognizerNanos * share);
             fedAudioNanos = fedAudioNanos + runFedAudioNanos;
             runRecognizerNanos = 0;
             runFedAudioNanos = 0;
@@ -432,6 +445,16 @@ public final class Session implements AudioSession, DecodeAdmission.Load {
     @Override
     public String origin() {
         return info.origin();
+    }
+
+    @Override
+    public boolean ending() {
+        return endRequested || abortRequested || released;
+    }
+
+    @Override
+    public long openedNanos() {
+        return openedNanos;
     }
 
     @Override
