@@ -3,6 +3,7 @@ package dev.earshot.gateway;
 import dev.earshot.gateway.config.EarshotConfig;
 import dev.earshot.gateway.runtime.GatewayRuntime;
 import dev.earshot.gateway.settings.RuntimeSettings;
+import dev.earshot.gateway.settings.AdmissionSettings;
 import dev.earshot.gateway.settings.PipelineSettings;
 import dev.earshot.gateway.speech.SpeechGateMode;
 import dev.earshot.gateway.plugin.ComponentKind;
@@ -167,7 +168,8 @@ public class Gateway {
         int threads = config.runtime().decodeThreads() > 0 ? config.runtime().decodeThreads()
                 : Runtime.getRuntime().availableProcessors();
         return new RuntimeSettings(home, dataDir, pipelines, components, config.plugins(), threads,
-                config.runtime().hookTimeout(), config.runtime().drainTimeout(), config.runtime().sinkQueueSize());
+                config.runtime().hookTimeout(), config.runtime().drainTimeout(), config.runtime().sinkQueueSize(),
+                new AdmissionSettings(config.admission().enabled(), config.admission().maxLoad(), config.admission().maxLag()));
     }
 
     private static List<String> names(List<String> values) {

@@ -3,6 +3,7 @@ package dev.earshot.gateway.api;
 import dev.earshot.audio.LevelMeter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.earshot.gateway.runtime.GatewayRuntime;
+import dev.earshot.gateway.session.DecodeAdmission;
 import dev.earshot.gateway.settings.PipelineSpec;
 import dev.earshot.gateway.session.EngineInstance;
 import dev.earshot.gateway.pipeline.Pipeline;
@@ -100,7 +101,7 @@ final class Views {
      */
     record PipelineView(String name, String state, String failure, boolean enabled, String source, EngineView engine,
                         List<SinkView> sinks, List<String> hooks, int sessions, int maxSessions, int frameQueue,
-                        double realtimeFactor, boolean readOnly, JsonNode spec) {
+                        double realtimeFactor, DecodeAdmission.View admission, boolean readOnly, JsonNode spec) {
         static PipelineView of(Pipeline pipeline, GatewayRuntime runtime) {
             var engine = pipeline.engine();
             List<SinkView> sinks = pipeline.sinks().stream().map(SinkView::of).toList();
@@ -112,7 +113,8 @@ final class Views {
                     pipeline.settings().enabled(), pipeline.settings().source().orElse(null),
                     engine == null ? null : engineView(engine),
                     sinks, pipeline.hookIds(), pipeline.sessionCount(), pipeline.settings().maxSessions(),
-                    pipeline.settings().frameQueue(), pipeline.realtimeFactor(), runtime.configured(pipeline.name()), spec);
+                    pipeline.settings().frameQueue(), pipeline.realtimeFactor(), pipeline.admission(),
+                    runtime.configured(pipeline.name()), spec);
         }
     }
 
@@ -130,14 +132,19 @@ final class Views {
     record SessionView(String id, String pipeline, String origin, String format, String pacing, String startedAt,
                        int queuedFrames, int queueCapacity, long framesReceived, long droppedFrames, long framesDecoded,
                        Double levelDbfs, Double peakDbfs, Map<String, String> attributes,
-                       SessionGate.SpeechGateView speechGate) {
+                       SessionGate.SpeechGateView speechGate, Double decodeCost, double lagSeconds) {
         static SessionView of(Session session) {
             var info = session.info();
             LevelMeter level = session.level();
             return new SessionView(session.id(), info.pipeline(), info.origin(), info.format().toString(),
                     session.pacing().name().toLowerCase(), info.startedAt().toString(), session.queuedFrames(),
                     session.queueCapacity(), session.framesReceived(), session.droppedFrames(), session.framesDecoded(),
-                    tenths(level.rmsDbfs()), tenths(level.peakDbfs()), info.attributes(), session.speechGate());
+                    tenths(level.rmsDbfs()), tenths(level.peakDbfs()), info.attributes(), session.speechGate(),
+                    thousandths(session.decodeCost()), thousandths(session.lagSeconds(System.nanoTime())));
+        }
+
+        private static Double thousandths(double value) {
+            return Double.isNaN(value) ? null : Math.round(value * 1000) / 1000.0;
         }
 
         private static Double tenths(double dbfs) {

@@ -63,6 +63,8 @@ public interface EarshotConfig {
 
     RuntimeConfig runtime();
 
+    AdmissionConfig admission();
+
     ApiConfig api();
 
     IngestConfig ingest();
@@ -120,6 +122,30 @@ public interface EarshotConfig {
         /** Default bound of each sink's queue (events); override per sink with {@code earshot.sinks.<id>.queue-size}. */
         @WithDefault("256")
         int sinkQueueSize();
+    }
+
+    /**
+     * Admission of new live sessions (WHIP, vosk-server and Wyoming clients) by measured decode load: when decoding
+     * cannot keep up with one more live stream, a new one is refused (503 with {@code Retry-After}, close 1013 after a
+     * vosk-server handshake, an {@code error} event on Wyoming) instead of every live session falling behind. Uploads
+     * and file sources are never refused by it. See docs/PERFORMANCE.md, "Admission".
+     */
+    interface AdmissionConfig {
+        /** Refuse new live sessions when decoding is at capacity. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * The share of the decoding threads ({@code earshot.runtime.decode-threads}) the live sessions may need
+         * together, measured (decoding-thread seconds per second of audio, summed over the live sessions); a new one is
+         * refused when the load plus one more continuous stream would exceed it. 0.1 to 4; 1.0: all of them.
+         */
+        @WithDefault("1.0")
+        double maxLoad();
+
+        /** A live session this far behind real time (at two samples in a row) refuses new ones. 200ms to 60s. */
+        @WithDefault("2s")
+        Duration maxLag();
     }
 
     interface ApiConfig {

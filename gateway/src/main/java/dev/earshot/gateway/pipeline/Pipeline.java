@@ -198,13 +198,20 @@ public final class Pipeline implements SessionHost {
         return metrics.realtimeFactor();
     }
 
+    /** The gateway's admission of new live sessions (shared by every pipeline), as the API shows it; null before start. */
+    public dev.earshot.gateway.session.DecodeAdmission.View admission() {
+        var admission = runtime.admission();
+        return admission == null ? null : admission.view();
+    }
+
     // ---- sessions -----------------------------------------------------------------------------------------------
 
     /**
      * Opens a session. Never blocks: the recognizer is created on the decoding worker.
      *
-     * @throws SessionRefusedException when the pipeline is not running, has {@code max-sessions} open, or one of its
-     *                                 sinks cannot store more finals (spool full under policy refuse)
+     * @throws SessionRefusedException when the pipeline is not running, has {@code max-sessions} open, one of its
+     *                                 sinks cannot store more finals (spool full under policy refuse), or decoding is
+     *                                 at capacity for a new live session ({@link dev.earshot.gateway.session.DecodeAdmission})
      */
     public Session openSession(SessionRequest request) {
         requireNonNull(request, "request is null");
@@ -233,6 +240,7 @@ public final class Pipeline implements SessionHost {
                 throw new SessionRefusedException("pipeline '" + name() + "' has reached its limit of "
                         + settings().maxSessions() + " sessions (earshot.pipelines." + name() + ".max-sessions)", true);
             }
+            runtime.admission().admit(session);
             sessions.put(id, session);
         }
         metrics.sessionsOpened.increment();
@@ -259,6 +267,7 @@ public final class Pipeline implements SessionHost {
     @Override
     public void stopSession(Session session, SessionOutcome outcome, boolean hooksStarted) {
         sessions.remove(session.id(), session);
+        runtime.admission().released(session);
         if (hooksStarted) {
             new SessionHookCalls(name(), hooks, runtime.hooks(), this::hookOverran).stopped(session, outcome);
         }

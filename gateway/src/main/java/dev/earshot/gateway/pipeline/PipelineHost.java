@@ -2,6 +2,7 @@ package dev.earshot.gateway.pipeline;
 
 import dev.earshot.gateway.delivery.TranscriptBus;
 import dev.earshot.gateway.plugin.PluginCalls;
+import dev.earshot.gateway.session.DecodeAdmission;
 import dev.earshot.gateway.session.DecodeScheduler;
 import dev.earshot.gateway.settings.ComponentSpec;
 import dev.earshot.gateway.speech.SpeechGates;
@@ -21,6 +22,9 @@ public interface PipelineHost {
     Context nextContext();
 
     DecodeScheduler scheduler();
+
+    /** Admission of new live sessions by measured decode load, shared by every pipeline. */
+    DecodeAdmission admission();
 
     PluginCalls hooks();
 

@@ -7,6 +7,7 @@ import dev.earshot.gateway.pipeline.PipelineHost;
 import dev.earshot.gateway.pipeline.PipelineStop;
 import dev.earshot.gateway.plugin.PluginCalls;
 import dev.earshot.gateway.plugin.PluginFailedException;
+import dev.earshot.gateway.session.DecodeAdmission;
 import dev.earshot.gateway.session.DecodeScheduler;
 import dev.earshot.gateway.session.EngineInstance;
 import dev.earshot.gateway.session.Session;
@@ -74,6 +75,8 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     private final Map<String, Pipeline> pipelines = new ConcurrentSkipListMap<>();
     private final PipelineChanges changes;
     private volatile int sessionCapacity;
+    private volatile DecodeAdmission admission;
+    private volatile long admissionTimer = -1;
     private volatile String failure;
 
     public GatewayRuntime(Vertx vertx, MeterRegistry registry, RuntimeSettings settings, PluginRegistry plugins) {
@@ -151,6 +154,11 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     }
 
     @Override
+    public DecodeAdmission admission() {
+        return admission;
+    }
+
+    @Override
     public String newSessionId() {
         return idPrefix + "-" + sessionCounter.incrementAndGet();
     }
@@ -179,6 +187,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
             // Room for the sessions of the pipelines added at run time too (PUT /api/pipelines/{name}).
             sessionCapacity = maxSessions + SESSION_HEADROOM;
             scheduler = new DecodeScheduler(settings.decodeThreads(), sessionCapacity);
+            startAdmission();
             synchronized (this) {
                 for (PipelineSettings pipeline : new java.util.TreeMap<>(changes.configuredPipelines()).values()) {
                     pipelines.put(pipeline.name(), new Pipeline(pipeline, this, registry));
@@ -218,6 +227,28 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         }
     }
 
+
+    /**
+     * Admission by measured decode load: sampled on a Vert.x timer a few times a second (reading counters the decoding
+     * tasks publish once per run; nothing per frame), with its figures in {@code /q/metrics}.
+     */
+    private void startAdmission() {
+        DecodeAdmission created = new DecodeAdmission(settings.admission(), scheduler.threads());
+        admission = created;
+        io.micrometer.core.instrument.Gauge.builder("earshot.decode.load", created, DecodeAdmission::load)
+                .description("Decoding threads the open live sessions need at real time (measured)")
+                .strongReference(true).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("earshot.decode.capacity", created, DecodeAdmission::capacity)
+                .description("Decoding threads live sessions may need together (earshot.admission.max-load times the"
+                        + " decoding threads)").strongReference(true).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("earshot.decode.lag.seconds", created, DecodeAdmission::maxLagSeconds)
+                .description("How far the most lagging live session is behind real time").strongReference(true)
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("earshot.sessions.refused", created, DecodeAdmission::refused)
+                .description("New sessions refused").tags("reason", dev.earshot.gateway.session.SessionRefusedException.DECODE_LOAD)
+                .register(registry);
+        admissionTimer = vertx.setPeriodic(DecodeAdmission.SAMPLE_INTERVAL.toMillis(), id -> created.sample());
+    }
 
     /** Why a pipeline cannot use its plugins (one failed in its start or stop hook), or null. */
     static String pluginFailure(RuntimePlan.PipelinePlan plan) {
@@ -398,6 +429,10 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         PipelineStop.stopAll(List.copyOf(pipelines.values()), drain.minus(sinkReserve), true);
         components.closeAll(deadline);
         speechGates.close();
+        if (admissionTimer >= 0) {
+            vertx.cancelTimer(admissionTimer);
+            admissionTimer = -1;
+        }
         lifecycle.stopAll();
         if (scheduler != null) {
             scheduler.close();

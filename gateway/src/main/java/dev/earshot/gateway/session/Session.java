@@ -39,7 +39,7 @@ import static java.util.Objects.requireNonNull;
  * from inside a call.</li>
  * </ul>
  */
-public final class Session implements AudioSession {
+public final class Session implements AudioSession, DecodeAdmission.Load {
 
     private static final int FRAMES_PER_RUN = 16;
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
@@ -82,6 +82,19 @@ public final class Session implements AudioSession {
     /** Frames and flush markers taken from the queue, in order: what {@link SessionListener#onDecoded} reports. */
     private long itemsTaken;
     private long itemsReported;
+
+    // What the decoding task measured, for admission (DecodeAdmission): written once per task run by the decoding task,
+    // read by the admission's sampler. Nothing here is touched per frame but plain fields of the decoding task.
+    private final long openedNanos = System.nanoTime();
+    private long runStartupNanos;
+    private long lastRunNanos = RunQueueWait.WORTH_READING_NANOS;
+    private long runRecognizerNanos;
+    private long runFedAudioNanos;
+    private volatile long busyNanos;
+    private volatile long takenAudioNanos;
+    private volatile long takenFrames;
+    private volatile long recognizerNanos;
+    private volatile long fedAudioNanos;
 
     public Session(SessionHost pipeline, SessionInfo info, Pacing pacing, Context home, RecognizerOptions options,
             SessionListener listener, int queueCapacity, DecodeScheduler scheduler) {
@@ -289,6 +302,11 @@ public final class Session implements AudioSession {
     }
 
     private void runDecodingTask() {
+        long begin = System.nanoTime();
+        // The CPU wait is read only around runs that are long enough for it to matter (as this session's last one
+        // was): a run of microseconds (a null engine, a gated frame) is not worth two reads of /proc.
+        boolean readWait = lastRunNanos >= RunQueueWait.WORTH_READING_NANOS;
+        long waitedBefore = readWait ? RunQueueWait.nanos() : 0;
         try {
             step();
         } catch (Throwable error) {
@@ -297,6 +315,9 @@ public final class Session implements AudioSession {
             abortReason = SessionOutcome.failed("error: " + PluginCalls.describe(error));
             release(abortReason);
         } finally {
+            long wall = System.nanoTime() - begin;
+            lastRunNanos = wall;
+            measured(wall, readWait ? Math.max(0, RunQueueWait.nanos() - waitedBefore) : 0);
             scheduled.set(0);
         }
         if (!released && (abortRequested || endRequested || !queue.isEmpty())) {
@@ -314,18 +335,19 @@ public final class Session implements AudioSession {
         }
         if (!started) {
             started = true;
-            String failure = pipeline.startSession(this);
-            if (failure != null) {
-                abortRequested = true;
-                abortReason = SessionOutcome.refused(failure);
-                pipeline.sessionFailed();
-                release(abortReason);
+            long startup = System.nanoTime();
+            try {
+                startDecoding();
+            } finally {
+                // Hooks and recognizer creation happen once: not part of what decoding the stream costs.
+                runStartupNanos = System.nanoTime() - startup;
+            }
+            if (released) {
                 return;
             }
-            converter = AudioConverter.create(info.format(), pipeline.engineFormat());
-            gate = SessionGate.of(pipeline.openSpeechGate(this));
-            recognizer = pipeline.engine().createRecognizer(this, options, this::onHypothesis);
         }
+        long takenBytes = 0;
+        int frames = 0;
         for (int i = 0; i < FRAMES_PER_RUN && !abortRequested; i++) {
             AudioFrame frame = queue.poll();
             if (frame == null) {
@@ -340,9 +362,15 @@ public final class Session implements AudioSession {
                 reportProgress();
             } else {
                 itemsTaken++;
+                takenBytes += frame.length();
+                frames++;
                 level.measure(frame);
                 gate.decode(converter.convert(frame), this::decode);
             }
+        }
+        if (frames > 0) {
+            takenAudioNanos = takenAudioNanos + info.format().durationOf(takenBytes).toNanos();
+            takenFrames = takenFrames + frames;
         }
         gate.report(pipeline);
         reportProgress();
@@ -354,6 +382,21 @@ public final class Session implements AudioSession {
             gate.report(pipeline);
             release(SessionOutcome.ended());
         }
+    }
+
+    /** Runs the session-started hooks and creates the converter, gate and recognizer; releases the session if refused. */
+    private void startDecoding() throws Exception {
+        String failure = pipeline.startSession(this);
+        if (failure != null) {
+            abortRequested = true;
+            abortReason = SessionOutcome.refused(failure);
+            pipeline.sessionFailed();
+            release(abortReason);
+            return;
+        }
+        converter = AudioConverter.create(info.format(), pipeline.engineFormat());
+        gate = SessionGate.of(pipeline.openSpeechGate(this));
+        recognizer = pipeline.engine().createRecognizer(this, options, this::onHypothesis);
     }
 
     private void reportProgress() {
@@ -371,9 +414,91 @@ public final class Session implements AudioSession {
         long start = System.nanoTime();
         recognizer.accept(frame);
         long frameNanos = frame.duration().toNanos();
-        pipeline.decoded(System.nanoTime() - start, frameNanos);
+        long spent = System.nanoTime() - start;
+        pipeline.decoded(spent, frameNanos);
+        runRecognizerNanos += spent;
+        runFedAudioNanos += frameNanos;
         audioNanos += frameNanos;
         framesDecoded++;
+    }
+
+    /**
+     * Publishes what one run of the decoding task cost, once per run, on the decoding task: its wall time less the
+     * time its thread waited for a CPU ({@link RunQueueWait}), less the session's start-up; the recognizer's share of
+     * the run scaled the same way.
+     */
+    private void measured(long wallNanos, long waitedNanos) {
+        long running = Math.max(0, wallNanos - Math.min(waitedNanos, wallNanos));
+        double share = wallNanos == 0 ? 1 : (double) running / wallNanos;
+        busyNanos = busyNanos + Math.max(0, running - (long) (runStartupNanos * share));
+        runStartupNanos = 0;
+        if (runFedAudioNanos > 0) {
+            recognizerNanos = recognizerNanos + (long) (runRecognizerNanos * share);
+            fedAudioNanos = fedAudioNanos + runFedAudioNanos;
+            runRecognizerNanos = 0;
+            runFedAudioNanos = 0;
+        }
+    }
+
+    // ---- what admission reads (DecodeAdmission.Load) --------------------------------------------------------------
+
+    @Override
+    public String origin() {
+        return info.origin();
+    }
+
+    @Override
+    public boolean ending() {
+        return endRequested || abortRequested || released;
+    }
+
+    @Override
+    public long openedNanos() {
+        return openedNanos;
+    }
+
+    @Override
+    public long busyNanos() {
+        return busyNanos;
+    }
+
+    @Override
+    public long takenAudioNanos() {
+        return takenAudioNanos;
+    }
+
+    @Override
+    public long recognizerNanos() {
+        return recognizerNanos;
+    }
+
+    @Override
+    public long fedAudioNanos() {
+        return fedAudioNanos;
+    }
+
+    /** Decoding-thread seconds this session cost per second of its audio so far; NaN before half a second of it. */
+    public double decodeCost() {
+        long taken = takenAudioNanos;
+        return taken < 500_000_000L ? Double.NaN : (double) busyNanos / taken;
+    }
+
+    /**
+     * How far decoding is behind real time, in seconds: the audio waiting in the queue, but no more than the time
+     * since the session opened less the audio decoded so far, so that a client sending faster than real time (a file
+     * streamed as fast as the socket allows) is never "behind", nor one that paused.
+     */
+    @Override
+    public double lagSeconds(long nowNanos) {
+        int queued = queue.size();
+        if (queued == 0) {
+            return 0;
+        }
+        long frames = takenFrames;
+        long taken = takenAudioNanos;
+        double frameSeconds = frames == 0 ? 0.1 : taken / 1e9 / frames;
+        double behindClock = (nowNanos - openedNanos - taken) / 1e9;
+        return Math.max(0, Math.min(queued * frameSeconds, behindClock));
     }
 
     private void onHypothesis(Hypothesis decoded) {

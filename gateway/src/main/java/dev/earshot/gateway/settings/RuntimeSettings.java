@@ -20,11 +20,22 @@ import static java.util.Objects.requireNonNull;
  * @param drainTimeout  how long stopping waits for sessions to finish before aborting them
  * @param sinkQueue     default bound of each sink's queue
  * @param pluginSettings per plugin name, its own settings ({@code earshot.plugins.<name>.<key>})
+ * @param admission     when new live sessions are refused because decoding is at capacity ({@code earshot.admission.*})
  */
 public record RuntimeSettings(Path home, Path dataDir, Map<String, PipelineSettings> pipelines,
                               Map<ComponentKind, Map<String, Map<String, String>>> components,
                               Map<String, Map<String, String>> pluginSettings,
-                              int decodeThreads, Duration hookTimeout, Duration drainTimeout, int sinkQueue) {
+                              int decodeThreads, Duration hookTimeout, Duration drainTimeout, int sinkQueue,
+                              AdmissionSettings admission) {
+
+    /** With the default admission settings. */
+    public RuntimeSettings(Path home, Path dataDir, Map<String, PipelineSettings> pipelines,
+                           Map<ComponentKind, Map<String, Map<String, String>>> components,
+                           Map<String, Map<String, String>> pluginSettings,
+                           int decodeThreads, Duration hookTimeout, Duration drainTimeout, int sinkQueue) {
+        this(home, dataDir, pipelines, components, pluginSettings, decodeThreads, hookTimeout, drainTimeout, sinkQueue,
+                AdmissionSettings.DEFAULT);
+    }
 
     public RuntimeSettings {
         requireNonNull(home, "home is null");
@@ -43,6 +54,7 @@ public record RuntimeSettings(Path home, Path dataDir, Map<String, PipelineSetti
         }
         requireNonNull(hookTimeout, "hookTimeout is null");
         requireNonNull(drainTimeout, "drainTimeout is null");
+        requireNonNull(admission, "admission is null");
     }
 
     public Map<String, Map<String, String>> instances(ComponentKind kind) {
@@ -53,6 +65,6 @@ public record RuntimeSettings(Path home, Path dataDir, Map<String, PipelineSetti
     public RuntimeSettings with(Map<String, PipelineSettings> pipelines,
                                 Map<ComponentKind, Map<String, Map<String, String>>> components) {
         return new RuntimeSettings(home, dataDir, pipelines, components, pluginSettings, decodeThreads, hookTimeout,
-                drainTimeout, sinkQueue);
+                drainTimeout, sinkQueue, admission);
     }
 }

@@ -52,7 +52,8 @@ import static java.util.Objects.requireNonNull;
  * </ul>
  * Bad input (invalid JSON, wrong types, unknown commands, oversized messages) closes the connection with a
  * WebSocket status and a reason: 1007 for content, 1009 for size, 1011 when the pipeline fails, 1013 when it is at
- * its session limit, 1001 when idle or shutting down.
+ * its session limit or decoding is at capacity (a client whose {@code config.model} chose another pipeline than the
+ * one checked before the handshake), 1001 when idle or shutting down.
  *
  * <h2>Flow</h2>
  * Sessions are {@link Pacing#PACED}: a client sending faster than real time (a file streamed as fast as the socket

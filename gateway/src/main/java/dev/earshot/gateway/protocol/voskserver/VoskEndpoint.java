@@ -6,6 +6,7 @@ import dev.earshot.gateway.access.AccessLevel;
 import dev.earshot.gateway.config.EarshotConfig;
 import dev.earshot.gateway.protocol.ConnectionGuard;
 import dev.earshot.gateway.protocol.Listening;
+import dev.earshot.gateway.session.SessionRefusedException;
 import dev.earshot.spi.audio.AudioFormat;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -34,6 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * TCP connections from accept, and {@code /asr/vosk} WebSockets from their upgrade, together. A connection over the
  * limit gets 503 with Retry-After at its request; beyond twice the limit it is closed at accept. A connection on the
  * dedicated port that has not upgraded within {@code earshot.ingest.handshake-timeout} is closed.
+ *
+ * <p>When decoding cannot take one more live session of {@code earshot.ingest.vosk.pipeline}
+ * ({@link dev.earshot.gateway.session.DecodeAdmission}), a connection gets 503 with Retry-After and the reason before
+ * the handshake, so that nothing is held for it.
  */
 @ApplicationScoped
 public class VoskEndpoint {
@@ -207,6 +212,14 @@ public class VoskEndpoint {
             refuse(request, gateway.shuttingDown() ? "the gateway is shutting down" : "the gateway is starting");
             return;
         }
+        String refusal = admissionRefusal();
+        if (refusal != null) {
+            connections.decrementAndGet();
+            released.run();
+            guard.refused("vosk", SessionRefusedException.DECODE_LOAD, String.valueOf(request.remoteAddress()), refusal);
+            refuse(request, "vosk-server endpoint: " + refusal);
+            return;
+        }
         request.toWebSocket().onComplete(result -> {
             if (result.failed()) {
                 connections.decrementAndGet();
@@ -219,6 +232,26 @@ public class VoskEndpoint {
                 released.run();
             }).start();
         });
+    }
+
+    /**
+     * Why decoding cannot take one more live session of the configured pipeline ({@link
+     * dev.earshot.gateway.session.DecodeAdmission}), asked before the handshake so that the client gets 503 with
+     * Retry-After; null when it can, or when that pipeline does not exist. A client whose {@code config.model} names
+     * another pipeline is checked again when its session opens (close 1013 then).
+     */
+    private String admissionRefusal() {
+        var runtime = gateway.runtime();
+        String pipeline = config.ingest().vosk().pipeline();
+        if (runtime.admission() == null || runtime.pipeline(pipeline).isEmpty()) {
+            return null;
+        }
+        try {
+            runtime.admission().check(pipeline, "vosk");
+            return null;
+        } catch (SessionRefusedException e) {
+            return e.getMessage();
+        }
     }
 
     /** 503 with Retry-After; the connection closes after the answer. */

@@ -45,7 +45,8 @@ import java.util.function.Consumer;
  * <li>{@code POST /whip/<pipeline>} with {@code Content-Type: application/sdp} and an offer that sends Opus audio:
  * {@code 201 Created}, {@code Location: /whip/<pipeline>/<session>}, {@code ETag}, and the SDP answer (all our ICE
  * candidates in it). 400 names what is wrong with an offer, 413 for one over {@code max-offer-size}, 415 for another
- * content type, 404 for an unknown pipeline, 503 with {@code Retry-After} at the session limit.</li>
+ * content type, 404 for an unknown pipeline, 503 with {@code Retry-After} at the session limit or when decoding is at capacity
+ * ({@link dev.earshot.gateway.session.DecodeAdmission}).</li>
  * <li>{@code PATCH} on the Location with {@code application/trickle-ice-sdpfrag}: the client's late candidates, 204
  * ({@code If-Match} other than the ETag or {@code *}: 412).</li>
  * <li>{@code DELETE} on the Location: ends the session (final delivered to the sinks), 200.</li>

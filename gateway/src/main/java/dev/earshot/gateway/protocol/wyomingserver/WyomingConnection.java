@@ -243,7 +243,8 @@ final class WyomingConnection extends ProtocolConnection {
                     Map.of("client", String.valueOf(socket.remoteAddress()), "language", language == null ? "" : language),
                     true, 0, List.of(), this, context)));
         } catch (SessionRefusedException e) {
-            throw new WyomingReader.ProtocolException(e.retryable() ? "busy" : "refused", e.getMessage());
+            // "busy" (a limit; retry later), "decode-load" (decoding is at capacity; retry later) or "refused".
+            throw new WyomingReader.ProtocolException(e.reason(), e.getMessage());
         }
         announced = format;
         width = bytes;
