@@ -35,12 +35,14 @@ import java.util.concurrent.TimeUnit;
  * Earshot's benchmarks. Each mode prints a table and adds its figures to a JSON file with the machine facts.
  * <pre>
  * java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar bench/target/earshot-bench.jar [overhead] [latency] [memory] [capacity]
- *      [capacity-vosk] [capacity-ws] [stress] [soak]
- *      [--model=DIR] [--rounds=5] [--sessions=2000] [--seconds=10] [--cycles=10000] [--ws-sessions=1,2,4,6,8] [--json=FILE]
+ *      [capacity-vosk] [capacity-ws] [stress] [soak] [gate] [gate-silence] [pi-profile]
+ *      [--model=DIR] [--home=gateway/target/quarkus-app] [--gate-ws=false] [--silence-seconds=600] [--mix-seconds=300]
+ *      [--profiles=all|shipped] [--flags="JVM FLAGS"] [--env="NAME=VALUE ..."] [--pi-seconds=30] [--nmt=true]
+ *      [--rounds=5] [--sessions=2000] [--seconds=10] [--cycles=10000] [--ws-sessions=1,2,4,6,8] [--json=FILE]
  * </pre>
  * The baseline for speed is raw Vosk on the same audio in the same process; see docs/PERFORMANCE.md. This class reads
  * the arguments and holds what the modes share (options, clips, model, results, the runtime set-up); the modes are in
- * {@link SpeedBench}, {@link CapacityBench} and {@link EnduranceBench}.
+ * {@link SpeedBench}, {@link CapacityBench}, {@link EnduranceBench} and {@link GateBench}.
  */
 public final class Bench {
 
@@ -73,6 +75,7 @@ public final class Bench {
         SpeedBench speed = new SpeedBench(bench);
         CapacityBench capacity = new CapacityBench(bench);
         EnduranceBench endurance = new EnduranceBench(bench);
+        GateBench gate = new GateBench(bench);
         System.out.println("machine: " + Machine.facts());
         for (String mode : modes) {
             switch (mode) {
@@ -84,8 +87,12 @@ public final class Bench {
                 case "stress" -> endurance.stress();
                 case "soak" -> endurance.soak();
                 case "capacity-ws" -> capacity.capacityWebSocket();
+                case "gate" -> gate.gate();
+                case "gate-silence" -> gate.gateSilence();
+                case "pi-profile" -> new PiProfile(bench).run();
                 default -> throw new IllegalArgumentException("unknown mode '" + mode
-                        + "' (modes: overhead, latency, memory, capacity, capacity-vosk, capacity-ws, stress, soak)");
+                        + "' (modes: overhead, latency, memory, capacity, capacity-vosk, capacity-ws, stress, soak, gate,"
+                        + " gate-silence, pi-profile)");
             }
         }
         Path json = Path.of(options.getOrDefault("json", "bench/target/bench-results.json"));

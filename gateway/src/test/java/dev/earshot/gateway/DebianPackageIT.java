@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code deploy/build-deb}'s package installed with {@code dpkg -i} into a fresh Debian bookworm root filesystem (the
  * cached base of {@code deploy/base-rootfs}): the system user, the conffile and the state directory exist, the unit
  * passes {@code systemd-analyze verify}, and the unit's {@code ExecStart} line, run by hand as the package's user in
- * that root, serves {@code /api/transcribe}.
+ * that root with the unit's {@code Environment=} settings, serves {@code /api/transcribe}.
  *
  * <p>Differences from a real boot, all because other tests share this machine: the root is entered with
  * {@code chroot}, not booted; {@code QUARKUS_HTTP_PORT} and the two protocol ports are set to free ports (the
@@ -77,8 +77,11 @@ class DebianPackageIT {
             List<String> command = new ArrayList<>(List.of("chroot", "--userspec=" + uid + ":" + gid, root.toString(),
                     "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=/var/lib/earshot", "QUARKUS_HTTP_PORT=" + port,
                     "EARSHOT_INGEST_VOSK_PORT=" + PackagedGateway.freePort(),
-                    "EARSHOT_INGEST_WYOMING_PORT=" + PackagedGateway.freePort(),
-                    "/bin/sh", "-c", "cd /var/lib/earshot && exec " + execStart));
+                    "EARSHOT_INGEST_WYOMING_PORT=" + PackagedGateway.freePort()));
+            // The unit's Environment= lines (the Pi profile's malloc settings), as systemd sets them.
+            Files.readAllLines(unit).stream().filter(l -> l.startsWith("Environment=")).map(l -> l.substring("Environment=".length()))
+                    .forEach(command::add);
+            command.addAll(List.of("/bin/sh", "-c", "cd /var/lib/earshot && exec " + execStart));
             Path log = root.resolve("tmp/gateway.log");
             gateway = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             HttpClient client = HttpClient.newHttpClient();
