@@ -4,12 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -41,28 +37,28 @@ final class GateClient {
                     + " -DskipTests -DskipITs)");
         }
         Path work = Files.createTempDirectory("earshot-bench-gate");
-        int httpPort = freePort();
-        int voskPort = freePort();
+        int httpPort = GatewayProcess.freePort();
+        int voskPort = GatewayProcess.freePort();
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.http.port=" + httpPort, "-Dearshot.ingest.vosk.port=" + voskPort,
-                "-Dearshot.ingest.wyoming.port=" + freePort(), "-Dearshot.pipelines.default.speech-gate=" + speechGate,
+                "-Dearshot.ingest.wyoming.port=" + GatewayProcess.freePort(), "-Dearshot.pipelines.default.speech-gate=" + speechGate,
                 "-Dearshot.data-dir=" + work.resolve("data"), "-Dquarkus.log.level=WARN", "-jar", app.toString());
         Process gateway = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("gateway.log").toFile()).start();
         HttpClient http = HttpClient.newHttpClient();
         try {
-            awaitReady(http, httpPort, gateway, work);
+            GatewayProcess.awaitReady(http, httpPort, gateway, work, Duration.ofSeconds(120));
             // Warm-up (not measured): the JIT, the first recognizer and, gated, the detector's model load.
             stream(http, voskPort, warmUp);
             Thread.sleep(2000);
-            long idleStart = cpuTicks(gateway.pid());
+            long idleStart = GatewayProcess.cpuTicks(gateway.pid());
             Thread.sleep(5000);
-            double idle = (cpuTicks(gateway.pid()) - idleStart) / 100.0;
-            long cpuBefore = cpuTicks(gateway.pid());
+            double idle = (GatewayProcess.cpuTicks(gateway.pid()) - idleStart) / 100.0;
+            long cpuBefore = GatewayProcess.cpuTicks(gateway.pid());
             long begin = System.nanoTime();
             String text = stream(http, voskPort, pcm);
             double wall = (System.nanoTime() - begin) / 1e9;
-            double cpu = (cpuTicks(gateway.pid()) - cpuBefore) / 100.0;
+            double cpu = (GatewayProcess.cpuTicks(gateway.pid()) - cpuBefore) / 100.0;
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("gatewayCpuSeconds", cpu);
             figures.put("wallSeconds", Bench.round(wall));
@@ -124,36 +120,5 @@ final class GateClient {
         socket.sendText("{\"eof\" : 1}", true).get(10, TimeUnit.SECONDS);
         closed.get(30, TimeUnit.MINUTES);
         return text.toString();
-    }
-
-    private static void awaitReady(HttpClient http, int port, Process gateway, Path work) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline && gateway.isAlive()) {
-            try {
-                HttpResponse<Void> ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
-                if (ready.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("the gateway did not become ready; its log:\n"
-                + Files.readString(work.resolve("gateway.log")));
-    }
-
-    /** utime + stime of a process, in clock ticks (100 per second on Linux). */
-    static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

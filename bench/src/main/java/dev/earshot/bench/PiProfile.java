@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -161,8 +159,8 @@ final class PiProfile {
 
     private Map<String, Object> measure(Profile profile, int seconds, boolean nmt) throws Exception {
         Path work = Files.createTempDirectory("earshot-bench-pi");
-        int httpPort = freePort();
-        int voskPort = freePort();
+        int httpPort = GatewayProcess.freePort();
+        int voskPort = GatewayProcess.freePort();
         List<String> command = new ArrayList<>(List.of("taskset", "-c", "0",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(profile.flags());
@@ -170,7 +168,7 @@ final class PiProfile {
             command.add("-XX:NativeMemoryTracking=summary");
         }
         command.addAll(List.of("-Dquarkus.http.port=" + httpPort, "-Dearshot.ingest.vosk.port=" + voskPort,
-                "-Dearshot.ingest.wyoming.port=" + freePort(), "-Dearshot.data-dir=" + work.resolve("data"),
+                "-Dearshot.ingest.wyoming.port=" + GatewayProcess.freePort(), "-Dearshot.data-dir=" + work.resolve("data"),
                 "-jar", app.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("gateway.log").toFile());
@@ -181,7 +179,7 @@ final class PiProfile {
         row.put("profile", profile.name());
         try {
             long started = System.nanoTime();
-            awaitReady(http, httpPort, gateway, work);
+            GatewayProcess.awaitReady(http, httpPort, gateway, work, Duration.ofSeconds(180));
             row.put("readySeconds", Bench.round((System.nanoTime() - started) / 1e9));
             Thread.sleep(5000);
             long pid = gateway.pid(); // taskset execs java in place
@@ -192,9 +190,9 @@ final class PiProfile {
             }
             URI uri = URI.create("ws://127.0.0.1:" + voskPort + "/");
             Map<String, Double> before = metrics(http, httpPort);
-            long cpuBefore = GateClient.cpuTicks(pid);
+            long cpuBefore = GatewayProcess.cpuTicks(pid);
             Phase one = phase(http, uri, 1, seconds, pid);
-            double cpu = (GateClient.cpuTicks(pid) - cpuBefore) / 100.0;
+            double cpu = (GatewayProcess.cpuTicks(pid) - cpuBefore) / 100.0;
             Map<String, Double> after = metrics(http, httpPort);
             row.put("rssOneSessionMiB", one.peakRss);
             row.put("realTimeFactor", Bench.round((after.get("earshot_decode_seconds_total") - before.get("earshot_decode_seconds_total"))
@@ -365,29 +363,5 @@ final class PiProfile {
             }
         }
         return Double.NaN;
-    }
-
-    private static void awaitReady(HttpClient http, int port, Process gateway, Path work) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (System.nanoTime() < deadline && gateway.isAlive()) {
-            try {
-                HttpResponse<Void> ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
-                if (ready.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("the gateway did not become ready; its log:\n"
-                + Files.readString(work.resolve("gateway.log")));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -6,12 +6,8 @@ import dev.earshot.spi.audio.AudioFormat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -62,12 +58,12 @@ final class WebSocketCapacity {
     /** Runs each step (session count) for {@code seconds}; returns the figures per step. */
     List<Map<String, Object>> run(List<Integer> steps, int seconds) throws Exception {
         Path work = Files.createTempDirectory("earshot-bench-ws");
-        int httpPort = freePort();
-        int voskPort = freePort();
+        int httpPort = GatewayProcess.freePort();
+        int voskPort = GatewayProcess.freePort();
         int most = Collections.max(steps);
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.http.port=" + httpPort, "-Dearshot.ingest.vosk.port=" + voskPort,
-                "-Dearshot.ingest.wyoming.port=" + freePort(), "-Dearshot.ingest.vosk.max-sessions=" + (most + 1),
+                "-Dearshot.ingest.wyoming.port=" + GatewayProcess.freePort(), "-Dearshot.ingest.vosk.max-sessions=" + (most + 1),
                 "-Dearshot.pipelines.default.max-sessions=" + (most + 1), "-Dquarkus.log.level=WARN",
                 "-jar", app.toString());
         Process gateway = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
@@ -75,7 +71,7 @@ final class WebSocketCapacity {
         HttpClient http = HttpClient.newHttpClient();
         List<Map<String, Object>> figures = new ArrayList<>();
         try {
-            awaitReady(http, httpPort, gateway, work);
+            GatewayProcess.awaitReady(http, httpPort, gateway, work, Duration.ofSeconds(120));
             double baseline = Double.NaN;
             for (int sessions : steps) {
                 Map<String, Object> step = step(http, URI.create("ws://127.0.0.1:" + voskPort + "/"), sessions, seconds,
@@ -106,7 +102,7 @@ final class WebSocketCapacity {
             client.socket.sendText("{\"config\": {\"sample_rate\": 16000}}", true).get(10, TimeUnit.SECONDS);
             clients.add(client);
         }
-        long cpuBefore = cpuTicks(pid);
+        long cpuBefore = GatewayProcess.cpuTicks(pid);
         long begin = System.nanoTime();
         int ticks = seconds * 10;
         for (int tick = 0; tick < ticks; tick++) {
@@ -119,7 +115,7 @@ final class WebSocketCapacity {
             }
         }
         double wall = (System.nanoTime() - begin) / 1e9;
-        long cpuAfter = cpuTicks(pid);
+        long cpuAfter = GatewayProcess.cpuTicks(pid);
         long eofSent = System.nanoTime();
         for (Client client : clients) {
             client.eof();
@@ -216,37 +212,6 @@ final class WebSocketCapacity {
         @Override
         public void onError(WebSocket webSocket, Throwable error) {
             closed.completeExceptionally(error);
-        }
-    }
-
-    private static void awaitReady(HttpClient http, int port, Process gateway, Path work) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline && gateway.isAlive()) {
-            try {
-                HttpResponse<Void> ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
-                if (ready.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("the gateway did not become ready; its log:\n"
-                + Files.readString(work.resolve("gateway.log")));
-    }
-
-    /** utime + stime of a process, in clock ticks (100 per second on Linux). */
-    private static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 
