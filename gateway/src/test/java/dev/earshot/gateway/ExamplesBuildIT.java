@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,27 +47,41 @@ class ExamplesBuildIT {
             "audit-log", "hook",
             "all-in-one", "source,engine,sink,hook");
 
+    /** The number of tests a kit contract declares, read from the kit's source so that a new contract test needs no edit here. */
+    static int contract(String name) {
+        try {
+            String source = Files.readString(ROOT.resolve("conformance/src/main/java/dev/earshot/conformance/" + name + ".java"));
+            int tests = (int) Pattern.compile("^\\s*@Test\\b", Pattern.MULTILINE).matcher(source).results().count();
+            if (tests == 0) {
+                throw new IllegalStateException(name + " declares no @Test");
+            }
+            return tests;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Conformance suites every build must have run, as surefire report name -> test count. */
     static final Map<String, Integer> SUITES = Map.ofEntries(
-            Map.entry("examples/keyword-alert|com.example.keywordalert.KeywordAlertConformanceTest$TheSink", 2),
-            Map.entry("examples/energy-engine|com.example.energyengine.EnergyEngineConformanceTest$TheEngine", 5),
-            Map.entry("examples/energy-engine|com.example.energyengine.EnergyEngineConformanceTest$ThePlugin", 2),
+            Map.entry("examples/keyword-alert|com.example.keywordalert.KeywordAlertConformanceTest$TheSink", contract("TranscriptSinkContract")),
+            Map.entry("examples/energy-engine|com.example.energyengine.EnergyEngineConformanceTest$TheEngine", contract("SpeechEngineContract")),
+            Map.entry("examples/energy-engine|com.example.energyengine.EnergyEngineConformanceTest$ThePlugin", contract("PluginContract")),
             Map.entry("examples/energy-engine|com.example.energyengine.EnergyEngineTest", 4),
-            Map.entry("examples/tone-source|com.example.tonesource.ToneSourceConformanceTest$TheSource", 3),
-            Map.entry("examples/tone-source|com.example.tonesource.ToneSourceConformanceTest$ThePlugin", 2),
+            Map.entry("examples/tone-source|com.example.tonesource.ToneSourceConformanceTest$TheSource", contract("CaptureSourceContract")),
+            Map.entry("examples/tone-source|com.example.tonesource.ToneSourceConformanceTest$ThePlugin", contract("PluginContract")),
             Map.entry("examples/tone-source|com.example.tonesource.ToneSourceTest", 4),
-            Map.entry("examples/office-hours|com.example.officehours.OfficeHoursConformanceTest$TheHook", 3),
-            Map.entry("examples/office-hours|com.example.officehours.OfficeHoursConformanceTest$ThePlugin", 2),
+            Map.entry("examples/office-hours|com.example.officehours.OfficeHoursConformanceTest$TheHook", contract("SessionHookContract")),
+            Map.entry("examples/office-hours|com.example.officehours.OfficeHoursConformanceTest$ThePlugin", contract("PluginContract")),
             Map.entry("examples/office-hours|com.example.officehours.OfficeHoursTest", 4),
-            Map.entry("door-bell|com.example.doorbell.DoorBellConformanceTest$TheSink", 2),
-            Map.entry("door-bell|com.example.doorbell.DoorBellConformanceTest$ThePlugin", 2),
-            Map.entry("line-in|com.example.linein.LineInConformanceTest$TheSource", 3),
-            Map.entry("word-spotter|com.example.wordspotter.WordSpotterConformanceTest$TheEngine", 5),
-            Map.entry("audit-log|com.example.auditlog.AuditLogConformanceTest$TheHook", 3),
-            Map.entry("all-in-one|com.example.allinone.AllInOneConformanceTest$TheSource", 3),
-            Map.entry("all-in-one|com.example.allinone.AllInOneConformanceTest$TheEngine", 5),
-            Map.entry("all-in-one|com.example.allinone.AllInOneConformanceTest$TheSink", 2),
-            Map.entry("all-in-one|com.example.allinone.AllInOneConformanceTest$TheHook", 3));
+            Map.entry("door-bell|com.example.doorbell.DoorBellConformanceTest$TheSink", contract("TranscriptSinkContract")),
+            Map.entry("door-bell|com.example.doorbell.DoorBellConformanceTest$ThePlugin", contract("PluginContract")),
+            Map.entry("line-in|com.example.linein.LineInConformanceTest$TheSource", contract("CaptureSourceContract")),
+            Map.entry("word-spotter|com.example.wordspotter.WordSpotterConformanceTest$TheEngine", contract("SpeechEngineContract")),
+            Map.entry("audit-log|com.example.auditlog.AuditLogConformanceTest$TheHook", contract("SessionHookContract")),
+            Map.entry("all-in-one|com.example.allinone.AllInOneConformanceTest$TheSource", contract("CaptureSourceContract")),
+            Map.entry("all-in-one|com.example.allinone.AllInOneConformanceTest$TheEngine", contract("SpeechEngineContract")),
+            Map.entry("all-in-one|com.example.allinone.AllInOneConformanceTest$TheSink", contract("TranscriptSinkContract")),
+            Map.entry("all-in-one|com.example.allinone.AllInOneConformanceTest$TheHook", contract("SessionHookContract")));
 
     static final Pattern COUNTS = Pattern.compile("<testsuite [^>]*?tests=\"(\\d+)\"[^>]*?errors=\"(\\d+)\"[^>]*?skipped=\"(\\d+)\"[^>]*?failures=\"(\\d+)\"");
 
@@ -133,6 +148,7 @@ class ExamplesBuildIT {
     @Test
     void examplesAndGeneratedProjectsBuildOfflineAndPassTheirConformanceTests() throws Exception {
 
+        List<String> wrong = new ArrayList<>();
         for (Map.Entry<String, Integer> suite : SUITES.entrySet()) {
             String[] parts = suite.getKey().split("\\|");
             Path folder = parts[0].startsWith("examples/") ? work.resolve(parts[0]) : work.resolve("generated").resolve(parts[0]);
@@ -140,9 +156,13 @@ class ExamplesBuildIT {
             assertTrue(Files.isRegularFile(report), "no test report " + report);
             Matcher counts = COUNTS.matcher(Files.readString(report));
             assertTrue(counts.find(), report.toString());
-            assertEquals(List.of(suite.getValue(), 0, 0, 0), List.of(Integer.parseInt(counts.group(1)), Integer.parseInt(counts.group(2)),
-                    Integer.parseInt(counts.group(3)), Integer.parseInt(counts.group(4))), "tests, errors, skipped, failures of " + suite.getKey());
+            List<Integer> found = List.of(Integer.parseInt(counts.group(1)), Integer.parseInt(counts.group(2)),
+                    Integer.parseInt(counts.group(3)), Integer.parseInt(counts.group(4)));
+            if (!found.equals(List.of(suite.getValue(), 0, 0, 0))) {
+                wrong.add(suite.getKey() + ": expected " + suite.getValue() + " tests, 0 errors, 0 skipped, 0 failures; was " + found);
+            }
         }
+        assertEquals(List.of(), wrong, "tests, errors, skipped, failures per suite");
 
         // Each jar is installable: its services entry and its metadata, naming this build's SPI version.
         Map<String, String> jars = Map.of(
