@@ -201,6 +201,11 @@ class K8sManifestsTest {
             assertEquals("0.0.0.0", gateway.getEnv().stream().filter(e -> e.getName().equals(host)).findFirst()
                     .orElseThrow(() -> new AssertionError(where + host + " is set")).getValue(), where + host);
         }
+        // The image's entrypoint carries the Pi-class profile (JVM flags, malloc settings): nothing here replaces it.
+        assertTrue((gateway.getCommand() == null || gateway.getCommand().isEmpty())
+                && (gateway.getArgs() == null || gateway.getArgs().isEmpty()), where + "no command or args: the image's entrypoint runs");
+        assertTrue(gateway.getEnv().stream().noneMatch(e -> e.getName().equals("JAVA_TOOL_OPTIONS") || e.getName().startsWith("MALLOC_")),
+                where + "no JVM or malloc settings besides the image's Pi-class profile");
         // Recommended labels on every object; Prometheus scrape annotations on the pods.
         for (HasMetadata object : objects) {
             Map<String, String> labels = object.getMetadata().getLabels();
