@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Earshot's benchmarks. Each mode prints a table and adds its figures to a JSON file with the machine facts.
  * <pre>
- * java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar bench/target/earshot-bench.jar [overhead] [latency] [memory] [capacity]
+ * java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar bench/target/earshot-bench.jar [overhead] [latency] [warm] [memory] [capacity]
  *      [capacity-vosk] [capacity-ws] [stress] [soak] [gate] [gate-silence] [pi-profile]
  *      [--model=DIR] [--home=gateway/target/quarkus-app] [--gate-ws=false] [--silence-seconds=600] [--mix-seconds=300]
  *      [--profiles=all|shipped] [--flags="JVM FLAGS"] [--env="NAME=VALUE ..."] [--pi-seconds=30] [--nmt=true]
@@ -81,6 +81,7 @@ public final class Bench {
             switch (mode) {
                 case "overhead" -> speed.overhead();
                 case "latency" -> speed.latency();
+                case "warm" -> speed.warm();
                 case "memory" -> capacity.memory();
                 case "capacity" -> capacity.capacity();
                 case "capacity-vosk" -> capacity.capacityVosk();
@@ -91,7 +92,7 @@ public final class Bench {
                 case "gate-silence" -> gate.gateSilence();
                 case "pi-profile" -> new PiProfile(bench).run();
                 default -> throw new IllegalArgumentException("unknown mode '" + mode
-                        + "' (modes: overhead, latency, memory, capacity, capacity-vosk, capacity-ws, stress, soak, gate,"
+                        + "' (modes: overhead, latency, warm, memory, capacity, capacity-vosk, capacity-ws, stress, soak, gate,"
                         + " gate-silence, pi-profile)");
             }
         }

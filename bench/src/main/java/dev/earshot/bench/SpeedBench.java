@@ -11,6 +11,10 @@ import io.vertx.core.Vertx;
 import org.vosk.Model;
 import org.vosk.Recognizer;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,8 +23,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Speed: the gateway's decoding overhead against plain Vosk ({@code overhead}) and its end-of-speech latency
- * ({@code latency}).
+ * Speed: the gateway's decoding overhead against plain Vosk ({@code overhead}), its end-of-speech latency
+ * ({@code latency}) and what a kept ("warm") Vosk recognizer saves against a new one ({@code warm}).
  */
 final class SpeedBench {
 
@@ -103,6 +107,91 @@ final class SpeedBench {
             session.closed().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
         return (Machine.processCpuNanos() - cpu) / 1e9;
+    }
+
+    // ---- warm ---------------------------------------------------------------------------------------------------
+
+    /** Other speech than the LibriVox clips: what a kept recognizer decoded for an earlier session. */
+    private static final List<String> OTHER_SPEECH = List.of("goforward.raw", "numbers.raw", "something.raw");
+
+    /**
+     * Thread CPU seconds to decode the LibriVox clips on a new recognizer against one that decoded other speech first
+     * and was reset (what the Vosk engine's {@code warm-recognizers} keep), same model, alternating, medians of
+     * {@code --rounds}; the texts must be the same. Also the RSS a recognizer adds once it decoded all of that.
+     */
+    void warm() throws Exception {
+        int rounds = bench.option("rounds", 3);
+        List<byte[]> other = new ArrayList<>();
+        for (String name : OTHER_SPEECH) {
+            other.add(Files.readAllBytes(Speech.LIBRIVOX.resolveSibling(name)));
+        }
+        double[] fresh = new double[rounds];
+        double[] kept = new double[rounds];
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        String reference = null;
+        long rssPerRecognizer = 0;
+        try (Model model = new Model(bench.model.toString())) {
+            for (int round = 0; round < rounds; round++) {
+                for (boolean warm : new boolean[]{false, true}) {
+                    long rssBefore = rssKiB();
+                    try (Recognizer recognizer = new Recognizer(model, 16000)) {
+                        recognizer.setWords(true);
+                        if (warm) {
+                            for (byte[] pcm : other) {
+                                feed(recognizer, pcm);
+                            }
+                            recognizer.getFinalResult();
+                            recognizer.reset();
+                        }
+                        long cpu = threads.getCurrentThreadCpuTime();
+                        StringBuilder text = new StringBuilder();
+                        for (Speech clip : bench.clips) {
+                            text.append(feed(recognizer, clip.pcm())).append(" | ");
+                        }
+                        double seconds = (threads.getCurrentThreadCpuTime() - cpu) / 1e9;
+                        (warm ? kept : fresh)[round] = seconds;
+                        if (reference == null) {
+                            reference = text.toString();
+                        } else if (!reference.equals(text.toString())) {
+                            throw new IllegalStateException("a " + (warm ? "kept" : "new") + " recognizer gave other words:\n"
+                                    + text + "\nexpected\n" + reference);
+                        }
+                        if (warm) {
+                            rssPerRecognizer = Math.max(rssPerRecognizer, rssKiB() - rssBefore);
+                        }
+                    }
+                }
+            }
+        }
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("audioSeconds", Bench.round(Speech.totalSeconds(bench.clips)));
+        figures.put("newRecognizerCpuSeconds", Bench.round(Machine.median(fresh)));
+        figures.put("keptRecognizerCpuSeconds", Bench.round(Machine.median(kept)));
+        figures.put("keptToNew", Bench.round(Machine.median(kept) / Machine.median(fresh)));
+        figures.put("sameText", true);
+        figures.put("rssPerRecognizerMiB", rssPerRecognizer / 1024);
+        bench.results.put("warm", figures);
+        Bench.table("warm recognizers (thread CPU seconds for the LibriVox clips, medians of " + rounds + ")", figures);
+    }
+
+    /** Feeds 100 ms chunks and ends the utterance; returns its text. */
+    private static String feed(Recognizer recognizer, byte[] pcm) {
+        byte[] chunk = new byte[Speech.FRAME_BYTES];
+        for (int offset = 0; offset < pcm.length; offset += Speech.FRAME_BYTES) {
+            int length = Math.min(Speech.FRAME_BYTES, pcm.length - offset);
+            System.arraycopy(pcm, offset, chunk, 0, length);
+            recognizer.acceptWaveForm(chunk, length);
+        }
+        return recognizer.getFinalResult().replaceAll("(?s).*\"text\" : \"([^\"]*)\".*", "$1");
+    }
+
+    private static long rssKiB() throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return 0;
     }
 
     // ---- latency ------------------------------------------------------------------------------------------------

@@ -14,10 +14,17 @@ import org.vosk.Recognizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
@@ -25,7 +32,18 @@ import java.util.stream.Stream;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A Vosk speech engine: one loaded {@link Model}, shared by every session, and one native recognizer per session.
+ * A Vosk speech engine: one loaded {@link Model}, shared by every session, and one native recognizer per session,
+ * kept warm for a later session when it ends.
+ *
+ * <h2>Warm recognizers</h2>
+ * A Vosk recognizer on a model with a look-ahead graph (the small models: {@code HCLr.fst} and {@code Gr.fst})
+ * composes its decoding graph lazily and keeps what it composed: its first utterances cost more CPU than later
+ * ones, and it holds 35 to 60 MiB once it has decoded a few. So when a session ends, its recognizer is reset (no
+ * audio, text or adaptation carries over; only the composed graph) and kept for a later session, up to
+ * {@code warm-recognizers} of them, each for at most {@code warm-for} unused; then it is freed and its memory given
+ * back. Recognizers with a grammar (phrases) and ones whose session failed are never kept. A kept recognizer gives
+ * the same words as a new one; its word times are moved back to the new session's clock, since Vosk counts them
+ * from a recognizer's first audio ({@code TestVoskWarmRecognizers}).
  *
  * <h2>Options</h2> (under the engine's prefix, e.g. {@code earshot.engines.vosk.*})
  * <ul>
@@ -39,6 +57,9 @@ import static java.util.Objects.requireNonNull;
  *   <li>{@code languages}: the languages the model speaks, comma-separated BCP 47 tags ({@code en-US,en-GB});
  *       default: from the model folder's name ({@code en-us} gives {@code en}). Clients that ask for another
  *       language are refused (Wyoming's {@code transcribe}).</li>
+ *   <li>{@code warm-recognizers}: how many recognizers are kept for later sessions; default 2, 0 frees every
+ *       recognizer when its session ends.</li>
+ *   <li>{@code warm-for}: how long a kept recognizer may stay unused before it is freed; default 5m.</li>
  * </ul>
  *
  * <h2>Threading</h2>
@@ -52,6 +73,9 @@ public final class VoskEngine implements SpeechEngine {
     static final String DEFAULT_MODEL = "model/en-us";
     static final int DEFAULT_SAMPLE_RATE = 16_000;
     static final int DEFAULT_LOG_LEVEL = -1;
+    static final int DEFAULT_WARM_RECOGNIZERS = 2;
+    static final String DEFAULT_WARM_FOR = "5m";
+    private static final AtomicInteger SWEEPERS = new AtomicInteger();
     private static final String MODEL_HINT = "point it at an unpacked Vosk model (a folder with am/, conf/, graph/)";
 
     private final Model model;
@@ -64,12 +88,35 @@ public final class VoskEngine implements SpeechEngine {
     /** Guarded by lifecycle. */
     private boolean closed;
 
-    private VoskEngine(Model model, Path modelFolder, AudioFormat inputFormat, System.Logger logger, ModelInfo info) {
+    private final int warmLimit;
+    private final long warmForNanos;
+    /** Guarded by itself: reset recognizers for later sessions, the most recently used last. */
+    private final ArrayDeque<Warm> warm = new ArrayDeque<>();
+    /** Guarded by warm: frees kept recognizers left unused for {@code warm-for}; null while none is kept. */
+    private ScheduledFuture<?> sweep;
+    /** One thread, for the sweep only; null when nothing is kept ({@code warm-recognizers=0}); ended by close. */
+    private final ScheduledExecutorService sweeper;
+    private final AtomicLong warmStarts = new AtomicLong();
+    private final AtomicLong coldStarts = new AtomicLong();
+
+    /** A kept recognizer: its Vosk clock (samples decoded in all) and when it was kept. */
+    private record Warm(Recognizer recognizer, long samples, long keptNanos) {
+    }
+
+    private VoskEngine(Model model, Path modelFolder, AudioFormat inputFormat, System.Logger logger, ModelInfo info,
+                       int warmLimit, Duration warmFor) {
         this.info = info;
         this.model = model;
         this.modelFolder = modelFolder;
         this.inputFormat = inputFormat;
         this.logger = logger;
+        this.warmLimit = warmLimit;
+        this.warmForNanos = warmFor.toNanos();
+        this.sweeper = warmLimit == 0 ? null : Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "earshot-vosk-warm-" + SWEEPERS.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -90,6 +137,11 @@ public final class VoskEngine implements SpeechEngine {
                 AudioFormat.MIN_SAMPLE_RATE, AudioFormat.MAX_SAMPLE_RATE);
         int logLevel = config.getInt("log-level", DEFAULT_LOG_LEVEL, -3, 10);
         String languages = config.get("languages").orElse(null);
+        int warmLimit = config.getInt("warm-recognizers", DEFAULT_WARM_RECOGNIZERS, 0, 64);
+        Duration warmFor = config.getDuration("warm-for", Duration.ofMinutes(5));
+        if (warmFor.isNegative() || warmFor.isZero()) {
+            throw config.invalid("warm-for", config.get("warm-for").orElse(""), "a duration above 0, such as 5m");
+        }
         if (languages != null && !languages.matches("\\s*[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*(\\s*,\\s*[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)*\\s*")) {
             throw config.invalid("languages", languages, "comma-separated language tags such as en-US,en-GB");
         }
@@ -111,7 +163,8 @@ public final class VoskEngine implements SpeechEngine {
         AudioFormat format = new AudioFormat(sampleRate, 1);
         logger.log(System.Logger.Level.INFO, "loaded Vosk model " + modelFolder + " in " + millis
                 + " ms; recognizers take " + format);
-        return new VoskEngine(model, modelFolder, format, logger, VoskModelFolder.describe(modelFolder, languages));
+        return new VoskEngine(model, modelFolder, format, logger, VoskModelFolder.describe(modelFolder, languages),
+                warmLimit, warmFor);
     }
 
     private static void checkModelFolder(PluginConfig config, Path folder) {
@@ -188,19 +241,28 @@ public final class VoskEngine implements SpeechEngine {
                 throw new IllegalStateException("the Vosk engine for " + modelFolder + " is closed");
             }
             String grammar = VoskJson.grammar(options.phrases());
-            float rate = inputFormat.sampleRate();
-            Recognizer recognizer = grammar == null
-                    ? new Recognizer(model, rate)
-                    : new Recognizer(model, rate, grammar);
-            if (recognizer.getPointer() == null) {
-                throw new IOException("Vosk could not create a recognizer for the phrases " + grammar
-                        + " (see its log on standard error)");
+            Warm kept = grammar == null ? takeWarm() : null;
+            Recognizer recognizer;
+            if (kept != null) {
+                recognizer = kept.recognizer();
+                warmStarts.incrementAndGet();
+            } else {
+                float rate = inputFormat.sampleRate();
+                recognizer = grammar == null
+                        ? new Recognizer(model, rate)
+                        : new Recognizer(model, rate, grammar);
+                if (recognizer.getPointer() == null) {
+                    throw new IOException("Vosk could not create a recognizer for the phrases " + grammar
+                            + " (see its log on standard error)");
+                }
+                coldStarts.incrementAndGet();
             }
             try {
                 recognizer.setWords(options.words());
                 recognizer.setMaxAlternatives(options.maxAlternatives());
-                VoskRecognizer created = new VoskRecognizer(recognizer, inputFormat, listener,
-                        openRecognizers::decrementAndGet);
+                boolean keepable = grammar == null;
+                VoskRecognizer created = new VoskRecognizer(recognizer, kept == null ? 0 : kept.samples(), inputFormat,
+                        listener, (used, samples, reusable) -> release(used, samples, reusable && keepable));
                 openRecognizers.incrementAndGet();
                 return created;
             } catch (RuntimeException | Error e) {
@@ -212,6 +274,79 @@ public final class VoskEngine implements SpeechEngine {
         }
     }
 
+    /** The most recently kept recognizer, or null. */
+    private Warm takeWarm() {
+        synchronized (warm) {
+            return warm.pollLast();
+        }
+    }
+
+    /**
+     * A session's recognizer is done: it is reset and kept for a later session when there is room and the engine is
+     * open, else freed. Runs on the session's thread (a reset takes well under a millisecond).
+     */
+    private void release(Recognizer recognizer, long samples, boolean reusable) {
+        openRecognizers.decrementAndGet();
+        if (reusable && warmLimit > 0 && lifecycle.readLock().tryLock()) {
+            try {
+                if (!closed) {
+                    // A final first, so that the next session's clock starts after every sample decoded so far.
+                    recognizer.getFinalResult();
+                    recognizer.reset();
+                    synchronized (warm) {
+                        if (warm.size() < warmLimit) {
+                            warm.addLast(new Warm(recognizer, samples, System.nanoTime()));
+                            if (sweep == null) {
+                                long period = warmForNanos / 4 + 1;
+                                sweep = sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.NANOSECONDS);
+                            }
+                            return;
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                logger.log(System.Logger.Level.WARNING, "a Vosk recognizer could not be reset for another session;"
+                        + " freed instead: " + e);
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+        }
+        recognizer.close();
+    }
+
+    /** Frees the kept recognizers unused for {@code warm-for}; stops itself when none is left. */
+    private void sweep() {
+        long now = System.nanoTime();
+        List<Recognizer> expired = new ArrayList<>();
+        synchronized (warm) {
+            while (!warm.isEmpty() && now - warm.peekFirst().keptNanos() >= warmForNanos) {
+                expired.add(warm.pollFirst().recognizer());
+            }
+            if (warm.isEmpty() && sweep != null) {
+                sweep.cancel(false);
+                sweep = null;
+            }
+        }
+        expired.forEach(Recognizer::close);
+    }
+
+    /** How many reset recognizers are kept for later sessions now. */
+    public int warmRecognizers() {
+        synchronized (warm) {
+            return warm.size();
+        }
+    }
+
+    /** Sessions that started on a kept recognizer since the engine was created. */
+    public long warmStarts() {
+        return warmStarts.get();
+    }
+
+    /** Sessions that started on a new recognizer since the engine was created. */
+    public long coldStarts() {
+        return coldStarts.get();
+    }
+
     /** Frees the model. Idempotent and thread-safe. */
     @Override
     public void close() {
@@ -221,6 +356,24 @@ public final class VoskEngine implements SpeechEngine {
                 return;
             }
             closed = true;
+            List<Recognizer> kept;
+            synchronized (warm) {
+                kept = warm.stream().map(Warm::recognizer).toList();
+                warm.clear();
+                if (sweep != null) {
+                    sweep.cancel(false);
+                    sweep = null;
+                }
+            }
+            kept.forEach(Recognizer::close);
+            if (sweeper != null) {
+                sweeper.shutdownNow();
+                try {
+                    sweeper.awaitTermination(1, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             int open = openRecognizers.get();
             if (open > 0) {
                 logger.log(System.Logger.Level.WARNING, "closing the Vosk engine for " + modelFolder + " while "

@@ -31,7 +31,13 @@ public final class VoskEngineFactory implements SpeechEngineFactory {
                         + " process-wide: -3 silent, -2 errors, -1 warnings, 0 info, above 0 (up to 10) debug."),
                 PluginOption.string("languages", null, "The languages the model speaks, comma-separated BCP 47 tags"
                         + " (en-US,en-GB); not set: from the model folder's name (en-us gives en). Clients that ask for"
-                        + " another language are refused."));
+                        + " another language are refused."),
+                PluginOption.integer("warm-recognizers", VoskEngine.DEFAULT_WARM_RECOGNIZERS, "Recognizers kept, reset,"
+                        + " for later sessions when theirs end (0 to 64): a kept one has composed part of the decoding"
+                        + " graph already and decodes with less CPU, but holds 35 to 60 MiB while kept; 0 frees each"
+                        + " recognizer with its session."),
+                PluginOption.duration("warm-for", VoskEngine.DEFAULT_WARM_FOR, "How long a kept recognizer may stay"
+                        + " unused before it is freed and its memory given back."));
     }
 
     /**

@@ -72,6 +72,14 @@ final class VoskJson {
      * best alternative's.
      */
     static Hypothesis finalHypothesis(String json) throws IOException {
+        return finalHypothesis(json, 0);
+    }
+
+    /**
+     * A final hypothesis whose word times are moved back by {@code offsetSeconds}: a recognizer that decoded
+     * earlier sessions (see {@code VoskEngine}'s warm recognizers) counts its times from its own first audio.
+     */
+    static Hypothesis finalHypothesis(String json, double offsetSeconds) throws IOException {
         requireNonNull(json, "json is null");
         try (JsonParser parser = FACTORY.createParser(json)) {
             expect(parser, parser.nextToken(), JsonToken.START_OBJECT);
@@ -84,9 +92,9 @@ final class VoskJson {
                 if ("text".equals(field) && value == JsonToken.VALUE_STRING) {
                     text = parser.getText();
                 } else if ("result".equals(field) && value == JsonToken.START_ARRAY) {
-                    words = words(parser);
+                    words = words(parser, offsetSeconds);
                 } else if ("alternatives".equals(field) && value == JsonToken.START_ARRAY) {
-                    alternatives = alternatives(parser);
+                    alternatives = alternatives(parser, offsetSeconds);
                 } else {
                     parser.skipChildren();
                 }
@@ -134,7 +142,7 @@ final class VoskJson {
         return out.toString();
     }
 
-    private static List<Alternative> alternatives(JsonParser parser) throws IOException {
+    private static List<Alternative> alternatives(JsonParser parser, double offsetSeconds) throws IOException {
         List<Alternative> alternatives = new ArrayList<>();
         JsonToken token;
         while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
@@ -150,7 +158,7 @@ final class VoskJson {
                 } else if ("confidence".equals(field) && value.isNumeric()) {
                     confidence = parser.getDoubleValue();
                 } else if ("result".equals(field) && value == JsonToken.START_ARRAY) {
-                    words = words(parser);
+                    words = words(parser, offsetSeconds);
                 } else {
                     parser.skipChildren();
                 }
@@ -161,7 +169,7 @@ final class VoskJson {
     }
 
     /** Reads a {@code result} array; the parser is on its START_ARRAY and is left on its END_ARRAY. */
-    private static List<Word> words(JsonParser parser) throws IOException {
+    private static List<Word> words(JsonParser parser, double offsetSeconds) throws IOException {
         List<Word> words = new ArrayList<>();
         JsonToken token;
         while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
@@ -190,9 +198,14 @@ final class VoskJson {
             if (word == null) {
                 throw new IOException("a word entry has no \"word\" field");
             }
-            words.add(new Word(word, start, end, confidence));
+            words.add(new Word(word, shift(start, offsetSeconds), shift(end, offsetSeconds), confidence));
         }
         return words;
+    }
+
+    /** Vosk writes times to the microsecond: the difference is rounded to that, so 5.54 - 5.3 gives 0.24. */
+    private static double shift(double time, double offsetSeconds) {
+        return offsetSeconds == 0 || Double.isNaN(time) ? time : Math.round((time - offsetSeconds) * 1e6) / 1e6;
     }
 
     private static void expect(JsonParser parser, JsonToken actual, JsonToken expected) throws IOException {

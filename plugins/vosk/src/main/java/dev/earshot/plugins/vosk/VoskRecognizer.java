@@ -11,7 +11,8 @@ import java.io.IOException;
 import static java.util.Objects.requireNonNull;
 
 /**
- * One session's recognizer: a native {@link org.vosk.Recognizer} on the engine's shared model.
+ * One session's recognizer: a native {@link org.vosk.Recognizer} on the engine's shared model, new or kept warm
+ * from an earlier session (its word times are then moved back to this session's clock).
  *
  * <h2>What is reported</h2>
  * <ul>
@@ -38,11 +39,23 @@ import static java.util.Objects.requireNonNull;
  */
 final class VoskRecognizer implements Recognizer {
 
+    /** Where a closed recognizer's native recognizer goes: back to its engine, which keeps it warm or frees it. */
+    interface Release {
+        /**
+         * @param recognizer the native recognizer, no longer used by this object
+         * @param samples    samples it has decoded in all, over every session that used it (its clock)
+         * @param reusable   false when a call failed: the native state is not known, so it must be freed
+         */
+        void release(org.vosk.Recognizer recognizer, long samples, boolean reusable);
+    }
+
     private final Object lock = new Object();
     private final org.vosk.Recognizer recognizer;
     private final AudioFormat format;
     private final RecognitionListener listener;
-    private final Runnable onClose;
+    private final Release release;
+    /** Seconds the native recognizer had decoded before this session: its word times count from its first audio. */
+    private final double offsetSeconds;
 
     /** Guarded by lock. */
     private byte[] buffer;
@@ -50,16 +63,24 @@ final class VoskRecognizer implements Recognizer {
     private String lastPartial = "";
     /** Guarded by lock. */
     private boolean closed;
+    /** Guarded by lock: samples the native recognizer has decoded in all, earlier sessions included. */
+    private long samples;
+    /** Guarded by lock: a call to the native recognizer or the listener failed. */
+    private boolean failed;
 
     /**
-     * @param recognizer a configured native recognizer, owned by this object from now on
-     * @param onClose    run once, when the native recognizer has been released
+     * @param recognizer a configured native recognizer, owned by this object until {@link #close()}
+     * @param samples    samples the native recognizer decoded before (0 for a new one; a warm one counts on)
+     * @param release    called once, from {@link #close()}, with the native recognizer
      */
-    VoskRecognizer(org.vosk.Recognizer recognizer, AudioFormat format, RecognitionListener listener, Runnable onClose) {
+    VoskRecognizer(org.vosk.Recognizer recognizer, long samples, AudioFormat format, RecognitionListener listener,
+                   Release release) {
         this.recognizer = requireNonNull(recognizer, "recognizer is null");
         this.format = requireNonNull(format, "format is null");
         this.listener = requireNonNull(listener, "listener is null");
-        this.onClose = requireNonNull(onClose, "onClose is null");
+        this.release = requireNonNull(release, "release is null");
+        this.samples = samples;
+        this.offsetSeconds = samples / (double) format.sampleRate();
         this.buffer = new byte[format.bytesPerSecond() / 5]; // 200 ms, grown when a larger frame comes
     }
 
@@ -88,16 +109,23 @@ final class VoskRecognizer implements Recognizer {
                 buffer = new byte[length];
             }
             frame.copyTo(buffer, 0);
-            if (recognizer.acceptWaveForm(buffer, length)) {
-                Hypothesis hypothesis = VoskJson.finalHypothesis(recognizer.getResult());
-                lastPartial = "";
-                listener.onHypothesis(hypothesis);
-            } else {
-                String partial = VoskJson.partialText(recognizer.getPartialResult());
-                if (!partial.equals(lastPartial)) {
-                    lastPartial = partial;
-                    listener.onHypothesis(Hypothesis.partial(partial));
+            boolean done = false;
+            try {
+                samples += frame.sampleCount();
+                if (recognizer.acceptWaveForm(buffer, length)) {
+                    Hypothesis hypothesis = VoskJson.finalHypothesis(recognizer.getResult(), offsetSeconds);
+                    lastPartial = "";
+                    listener.onHypothesis(hypothesis);
+                } else {
+                    String partial = VoskJson.partialText(recognizer.getPartialResult());
+                    if (!partial.equals(lastPartial)) {
+                        lastPartial = partial;
+                        listener.onHypothesis(Hypothesis.partial(partial));
+                    }
                 }
+                done = true;
+            } finally {
+                failed |= !done;
             }
         }
     }
@@ -113,15 +141,24 @@ final class VoskRecognizer implements Recognizer {
     public void flush() throws IOException {
         synchronized (lock) {
             ensureOpen();
-            Hypothesis hypothesis = VoskJson.finalHypothesis(recognizer.getFinalResult());
-            lastPartial = "";
-            if (!hypothesis.text().isEmpty()) {
-                listener.onHypothesis(hypothesis);
+            boolean done = false;
+            try {
+                Hypothesis hypothesis = VoskJson.finalHypothesis(recognizer.getFinalResult(), offsetSeconds);
+                lastPartial = "";
+                if (!hypothesis.text().isEmpty()) {
+                    listener.onHypothesis(hypothesis);
+                }
+                done = true;
+            } finally {
+                failed |= !done;
             }
         }
     }
 
-    /** Releases the native recognizer. Idempotent and thread-safe; see the class comment. */
+    /**
+     * Gives the native recognizer back to the engine, which keeps it warm for another session or frees it.
+     * Idempotent and thread-safe; see the class comment.
+     */
     @Override
     public void close() {
         synchronized (lock) {
@@ -129,11 +166,7 @@ final class VoskRecognizer implements Recognizer {
                 return;
             }
             closed = true;
-            try {
-                recognizer.close();
-            } finally {
-                onClose.run();
-            }
+            release.release(recognizer, samples, !failed);
         }
     }
 
