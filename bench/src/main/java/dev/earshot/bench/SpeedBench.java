@@ -14,7 +14,6 @@ import org.vosk.Recognizer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,11 +128,11 @@ final class SpeedBench {
         double[] kept = new double[rounds];
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         String reference = null;
-        long rssPerRecognizer = 0;
+        double rssPerRecognizer = 0;
         try (Model model = new Model(bench.model.toString())) {
             for (int round = 0; round < rounds; round++) {
                 for (boolean warm : new boolean[]{false, true}) {
-                    long rssBefore = rssKiB();
+                    double rssBefore = Machine.rssMiB();
                     try (Recognizer recognizer = new Recognizer(model, 16000)) {
                         recognizer.setWords(true);
                         if (warm) {
@@ -157,7 +156,7 @@ final class SpeedBench {
                                     + text + "\nexpected\n" + reference);
                         }
                         if (warm) {
-                            rssPerRecognizer = Math.max(rssPerRecognizer, rssKiB() - rssBefore);
+                            rssPerRecognizer = Math.max(rssPerRecognizer, Machine.rssMiB() - rssBefore);
                         }
                     }
                 }
@@ -169,7 +168,7 @@ final class SpeedBench {
         figures.put("keptRecognizerCpuSeconds", Bench.round(Machine.median(kept)));
         figures.put("keptToNew", Bench.round(Machine.median(kept) / Machine.median(fresh)));
         figures.put("sameText", true);
-        figures.put("rssPerRecognizerMiB", rssPerRecognizer / 1024);
+        figures.put("rssPerRecognizerMiB", Math.round(rssPerRecognizer));
         bench.results.put("warm", figures);
         Bench.table("warm recognizers (thread CPU seconds for the LibriVox clips, medians of " + rounds + ")", figures);
     }
@@ -183,15 +182,6 @@ final class SpeedBench {
             recognizer.acceptWaveForm(chunk, length);
         }
         return recognizer.getFinalResult().replaceAll("(?s).*\"text\" : \"([^\"]*)\".*", "$1");
-    }
-
-    private static long rssKiB() throws java.io.IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return 0;
     }
 
     // ---- latency ------------------------------------------------------------------------------------------------

@@ -283,18 +283,20 @@ public final class VoskEngine implements SpeechEngine {
 
     /**
      * A session's recognizer is done: it is reset and kept for a later session when there is room and the engine is
-     * open, else freed. Runs on the session's thread (a reset takes well under a millisecond).
+     * open, else freed. Runs on the session's thread; the reset (well under a millisecond after the session's final)
+     * runs under the pool's lock, so that a full pool costs no reset.
      */
     private void release(Recognizer recognizer, long samples, boolean reusable) {
         openRecognizers.decrementAndGet();
         if (reusable && warmLimit > 0 && lifecycle.readLock().tryLock()) {
             try {
                 if (!closed) {
-                    // A final first, so that the next session's clock starts after every sample decoded so far.
-                    recognizer.getFinalResult();
-                    recognizer.reset();
                     synchronized (warm) {
                         if (warm.size() < warmLimit) {
+                            // Reset only when kept. A final first, so that the next session's clock starts after
+                            // every sample decoded so far.
+                            recognizer.getFinalResult();
+                            recognizer.reset();
                             warm.addLast(new Warm(recognizer, samples, System.nanoTime()));
                             if (sweep == null) {
                                 long period = warmForNanos / 4 + 1;
