@@ -9,6 +9,8 @@ import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
 import dev.earshot.spi.source.Pacing;
 import io.vertx.core.Vertx;
+import org.vosk.Model;
+import org.vosk.Recognizer;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -142,79 +144,173 @@ final class CapacityBench {
      * Real-time Vosk sessions (live, LibriVox bench.clips looped) in growing numbers: a step keeps up when no frame was
      * dropped and the queues stayed shallow.
      */
+    /**
+     * Real-time live sessions the gateway keeps up with, against parallel plain Vosk loops on the same machine, side
+     * by side in one run: at each step, N plain loops and then N gateway sessions, each a continuous stream of
+     * speech (the LibriVox clips back to back, 100 ms chunks paced in real time, {@code --seconds} each). Keeping up means nothing dropped and at most 0.5 s of audio waiting
+     * to be decoded: a session's queue (5 frames), a plain loop's lag behind the clock. Stops when both fell behind.
+     */
     void capacityVosk() throws Exception {
         int seconds = bench.option("seconds", 20);
+        int[] counts = Arrays.stream(bench.options.getOrDefault("vosk-sessions", "1,2,4,6,7,8,9,10,11,12,14,16").split(","))
+                .map(String::trim).mapToInt(Integer::parseInt).toArray();
         Vertx vertx = Vertx.vertx();
         GatewayRuntime runtime = bench.runtime(vertx, new VoskPlugin(), "vosk", List.of(), 50, 64, Bench.tempData());
         List<Map<String, Object>> steps = new ArrayList<>();
-        int keptUp = 0;
-        try {
+        int gatewayKeptUp = 0;
+        int plainKeptUp = 0;
+        boolean gatewayBehind = false;
+        boolean plainBehind = false;
+        try (Model model = new Model(bench.model.toString())) {
             Pipeline pipeline = runtime.pipeline("bench").orElseThrow();
-            for (int sessions : new int[]{1, 2, 4, 6, 8, 10, 12, 16}) {
-                AtomicInteger maxQueued = new AtomicInteger();
-                AtomicLong dropped = new AtomicLong();
-                long cpu = Machine.processCpuNanos();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-                List<Thread> feeders = new ArrayList<>();
-                for (int s = 0; s < sessions; s++) {
-                    int index = s;
-                    Thread feeder = new Thread(() -> {
-                        try {
-                            for (int n = 0; System.nanoTime() < deadline; n++) {
-                                Speech clip = bench.clips.get((index + n) % bench.clips.size());
-                                Session session = pipeline.openSession(SessionRequest.of("bench:rt", AudioFormat.SPEECH_16K, Pacing.LIVE));
-                                long start = System.nanoTime();
-                                long sequence = 0;
-                                for (int offset = 0; offset < clip.pcm().length && System.nanoTime() < deadline;
-                                     offset += Speech.FRAME_BYTES, sequence++) {
-                                    long wait = start + TimeUnit.MILLISECONDS.toNanos(100 * (sequence + 1)) - System.nanoTime();
-                                    if (wait > 0) {
-                                        TimeUnit.NANOSECONDS.sleep(wait);
-                                    }
-                                    int length = Math.min(Speech.FRAME_BYTES, clip.pcm().length - offset);
-                                    session.offer(AudioFrame.copyOf(AudioFormat.SPEECH_16K, clip.pcm(), offset, length, sequence, Instant.now()));
-                                    maxQueued.accumulateAndGet(session.queuedFrames(), Math::max);
-                                }
-                                session.end();
-                                session.closed().toCompletableFuture().get(120, TimeUnit.SECONDS);
-                                dropped.addAndGet(session.droppedFrames());
-                            }
-                        } catch (Exception e) {
-                            System.err.println("feeder " + index + ": " + e);
-                        }
-                    }, "rt-feeder-" + s);
-                    feeder.start();
-                    feeders.add(feeder);
-                }
-                for (Thread feeder : feeders) {
-                    feeder.join();
-                }
-                double coresUsed = (Machine.processCpuNanos() - cpu) / 1e9 / seconds;
-                boolean ok = dropped.get() == 0 && maxQueued.get() <= 10;
-                Map<String, Object> step = new LinkedHashMap<>();
-                step.put("sessions", sessions);
-                step.put("framesDropped", dropped.get());
-                step.put("maxQueuedFrames", maxQueued.get());
-                step.put("cpuCoresUsed", Bench.round(coresUsed));
-                step.put("keptUp", ok);
-                steps.add(step);
-                System.out.println("capacity-vosk step: " + step);
-                if (!ok) {
+            for (int sessions : counts) {
+                if (gatewayBehind && plainBehind) {
                     break;
                 }
-                keptUp = sessions;
+                Map<String, Object> step = new LinkedHashMap<>();
+                step.put("sessions", sessions);
+                if (!plainBehind) {
+                    Map<String, Object> plain = plainLoops(model, sessions, seconds);
+                    step.put("plain", plain);
+                    if ((boolean) plain.get("keptUp")) {
+                        plainKeptUp = sessions;
+                    } else {
+                        plainBehind = true;
+                    }
+                }
+                if (!gatewayBehind) {
+                    Map<String, Object> gateway = gatewaySessions(pipeline, sessions, seconds);
+                    step.put("gateway", gateway);
+                    if ((boolean) gateway.get("keptUp")) {
+                        gatewayKeptUp = sessions;
+                    } else {
+                        gatewayBehind = true;
+                    }
+                }
+                steps.add(step);
+                System.out.println("capacity-vosk step: " + step);
             }
         } finally {
             runtime.stop();
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
+        int cores = Runtime.getRuntime().availableProcessors();
         Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("realTimeSessionsKeptUp", keptUp);
-        figures.put("cores", Runtime.getRuntime().availableProcessors());
-        figures.put("sessionsPerCore", Bench.round((double) keptUp / Runtime.getRuntime().availableProcessors()));
+        figures.put("cores", cores);
+        figures.put("secondsPerStep", seconds);
+        figures.put("plainLoopsKeptUp", plainKeptUp);
+        figures.put("realTimeSessionsKeptUp", gatewayKeptUp);
+        figures.put("ratioToPlainLoops", plainKeptUp == 0 ? 0 : Bench.round((double) gatewayKeptUp / plainKeptUp));
+        figures.put("sessionsPerCore", Bench.round((double) gatewayKeptUp / cores));
         figures.put("steps", steps);
         bench.results.put("capacityVosk", figures);
-        Bench.table("capacity with Vosk (real-time live sessions that keep up)", figures);
+        Bench.table("capacity with Vosk (real-time live sessions that keep up, against parallel plain Vosk loops)", figures);
+    }
+
+    /**
+     * N gateway live sessions in real time, each one continuous stream (the clips back to back, as a microphone or a
+     * WHIP peer sends them) for the step.
+     */
+    private Map<String, Object> gatewaySessions(Pipeline pipeline, int sessions, int seconds) throws Exception {
+        AtomicInteger maxQueued = new AtomicInteger();
+        AtomicLong dropped = new AtomicLong();
+        long cpu = Machine.processCpuNanos();
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> feeders = new ArrayList<>();
+        for (int s = 0; s < sessions; s++) {
+            int index = s;
+            Thread feeder = new Thread(() -> {
+                try {
+                    Session session = pipeline.openSession(SessionRequest.of("bench:rt", AudioFormat.SPEECH_16K, Pacing.LIVE));
+                    long sequence = 0;
+                    for (int n = 0; System.nanoTime() < deadline; n++) {
+                        Speech clip = bench.clips.get((index + n) % bench.clips.size());
+                        for (int offset = 0; offset < clip.pcm().length && System.nanoTime() < deadline;
+                             offset += Speech.FRAME_BYTES, sequence++) {
+                            long wait = start + TimeUnit.MILLISECONDS.toNanos(100 * (sequence + 1)) - System.nanoTime();
+                            if (wait > 0) {
+                                TimeUnit.NANOSECONDS.sleep(wait);
+                            }
+                            int length = Math.min(Speech.FRAME_BYTES, clip.pcm().length - offset);
+                            session.offer(AudioFrame.copyOf(AudioFormat.SPEECH_16K, clip.pcm(), offset, length, sequence, Instant.now()));
+                            maxQueued.accumulateAndGet(session.queuedFrames(), Math::max);
+                        }
+                    }
+                    session.end();
+                    session.closed().toCompletableFuture().get(120, TimeUnit.SECONDS);
+                    dropped.addAndGet(session.droppedFrames());
+                } catch (Exception e) {
+                    System.err.println("feeder " + index + ": " + e);
+                }
+            }, "rt-feeder-" + s);
+            feeder.start();
+            feeders.add(feeder);
+        }
+        for (Thread feeder : feeders) {
+            feeder.join();
+        }
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("framesDropped", dropped.get());
+        figures.put("maxQueuedSeconds", Bench.round(maxQueued.get() * 0.1));
+        figures.put("cpuCoresUsed", Bench.round((Machine.processCpuNanos() - cpu) / 1e9 / seconds));
+        figures.put("keptUp", dropped.get() == 0 && maxQueued.get() <= 5);
+        return figures;
+    }
+
+    /**
+     * N plain Vosk loops in real time: each a thread with one recognizer for the step, fed the clips back to back, a
+     * 100 ms chunk when its time comes, a partial per chunk as the gateway takes. Its lag is how long after its time a
+     * chunk's decoding started: what a session's queue holds.
+     */
+    private Map<String, Object> plainLoops(Model model, int loops, int seconds) throws Exception {
+        AtomicLong maxLagNanos = new AtomicLong();
+        long cpu = Machine.processCpuNanos();
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> threads = new ArrayList<>();
+        for (int l = 0; l < loops; l++) {
+            int index = l;
+            Thread loop = new Thread(() -> {
+                byte[] chunk = new byte[Speech.FRAME_BYTES];
+                try (Recognizer recognizer = new Recognizer(model, 16000)) {
+                    recognizer.setWords(true);
+                    long sequence = 0;
+                    for (int n = 0; System.nanoTime() < deadline; n++) {
+                        Speech clip = bench.clips.get((index + n) % bench.clips.size());
+                        for (int offset = 0; offset < clip.pcm().length && System.nanoTime() < deadline;
+                             offset += Speech.FRAME_BYTES, sequence++) {
+                            long due = start + TimeUnit.MILLISECONDS.toNanos(100 * (sequence + 1));
+                            long wait = due - System.nanoTime();
+                            if (wait > 0) {
+                                TimeUnit.NANOSECONDS.sleep(wait);
+                            }
+                            maxLagNanos.accumulateAndGet(System.nanoTime() - due, Math::max);
+                            int length = Math.min(Speech.FRAME_BYTES, clip.pcm().length - offset);
+                            System.arraycopy(clip.pcm(), offset, chunk, 0, length);
+                            if (recognizer.acceptWaveForm(chunk, length)) {
+                                recognizer.getResult();
+                            } else {
+                                recognizer.getPartialResult();
+                            }
+                        }
+                    }
+                    recognizer.getFinalResult();
+                } catch (Exception e) {
+                    System.err.println("plain loop " + index + ": " + e);
+                }
+            }, "plain-vosk-" + l);
+            loop.start();
+            threads.add(loop);
+        }
+        for (Thread loop : threads) {
+            loop.join();
+        }
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("maxLagSeconds", Bench.round(maxLagNanos.get() / 1e9));
+        figures.put("cpuCoresUsed", Bench.round((Machine.processCpuNanos() - cpu) / 1e9 / seconds));
+        figures.put("keptUp", maxLagNanos.get() <= TimeUnit.MILLISECONDS.toNanos(500));
+        return figures;
     }
 
     // ---- capacity through the vosk-server WebSocket endpoint ----------------------------------------------------

@@ -76,21 +76,11 @@ final class SpeedBench {
 
     /** CPU seconds to decode every clip with a plain Vosk loop (a new recognizer per clip, 100 ms chunks). */
     private double plainVosk(Model shared, boolean partials) throws Exception {
-        byte[] chunk = new byte[Speech.FRAME_BYTES];
         long cpu = Machine.processCpuNanos();
         for (Speech clip : bench.clips) {
             try (Recognizer recognizer = new Recognizer(shared, 16000)) {
                 recognizer.setWords(true);
-                for (int offset = 0; offset < clip.pcm().length; offset += Speech.FRAME_BYTES) {
-                    int length = Math.min(Speech.FRAME_BYTES, clip.pcm().length - offset);
-                    System.arraycopy(clip.pcm(), offset, chunk, 0, length);
-                    if (recognizer.acceptWaveForm(chunk, length)) {
-                        recognizer.getResult();
-                    } else if (partials) {
-                        recognizer.getPartialResult();
-                    }
-                }
-                recognizer.getFinalResult();
+                Speech.decode(recognizer, clip.pcm(), partials);
             }
         }
         return (Machine.processCpuNanos() - cpu) / 1e9;
@@ -137,15 +127,14 @@ final class SpeedBench {
                         recognizer.setWords(true);
                         if (warm) {
                             for (byte[] pcm : other) {
-                                feed(recognizer, pcm);
+                                Speech.decode(recognizer, pcm, false);
                             }
-                            recognizer.getFinalResult();
                             recognizer.reset();
                         }
                         long cpu = threads.getCurrentThreadCpuTime();
                         StringBuilder text = new StringBuilder();
                         for (Speech clip : bench.clips) {
-                            text.append(feed(recognizer, clip.pcm())).append(" | ");
+                            text.append(Speech.decode(recognizer, clip.pcm(), false)).append(" | ");
                         }
                         double seconds = (threads.getCurrentThreadCpuTime() - cpu) / 1e9;
                         (warm ? kept : fresh)[round] = seconds;
@@ -171,17 +160,6 @@ final class SpeedBench {
         figures.put("rssPerRecognizerMiB", Math.round(rssPerRecognizer));
         bench.results.put("warm", figures);
         Bench.table("warm recognizers (thread CPU seconds for the LibriVox clips, medians of " + rounds + ")", figures);
-    }
-
-    /** Feeds 100 ms chunks and ends the utterance; returns its text. */
-    private static String feed(Recognizer recognizer, byte[] pcm) {
-        byte[] chunk = new byte[Speech.FRAME_BYTES];
-        for (int offset = 0; offset < pcm.length; offset += Speech.FRAME_BYTES) {
-            int length = Math.min(Speech.FRAME_BYTES, pcm.length - offset);
-            System.arraycopy(pcm, offset, chunk, 0, length);
-            recognizer.acceptWaveForm(chunk, length);
-        }
-        return recognizer.getFinalResult().replaceAll("(?s).*\"text\" : \"([^\"]*)\".*", "$1");
     }
 
     // ---- latency ------------------------------------------------------------------------------------------------
