@@ -2,6 +2,7 @@ package dev.earshot.conformance;
 
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.audio.AudioFrame;
+import dev.earshot.spi.engine.EngineStat;
 import dev.earshot.spi.engine.RecognitionListener;
 import dev.earshot.spi.engine.Recognizer;
 import dev.earshot.spi.engine.RecognizerOptions;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -207,6 +209,35 @@ public abstract class SpeechEngineContract {
         assertTrue(closedInCallback.get(), "the listener was never called, so it could not close the recognizer");
         Thread.sleep(lateCallbackWindow().toMillis());
         assertEquals(1, calls.get(), "listener calls after the recognizer closed itself from its callback");
+    }
+
+    /**
+     * {@code stats()}: a list (empty for none), each name once, every value readable without throwing, and counters
+     * that never go back, across a session.
+     */
+    @Test
+    void statsHaveUniqueNamesReadableValuesAndCountersThatNeverGoBack() throws Exception {
+        List<EngineStat> stats = engine.stats();
+        assertNotNull(stats, "stats() returned null; return List.of() when the engine reports nothing");
+        Map<String, Double> before = new HashMap<>();
+        for (EngineStat stat : stats) {
+            assertNotNull(stat, "stats() holds a null");
+            assertNull(before.put(stat.name(), stat.value().getAsDouble()), "stat '" + stat.name() + "' is given twice");
+        }
+        List<AudioFrame> frames = frames();
+        Recognizer recognizer = engine.createRecognizer(options(engine.inputFormat(), "stats"), hypothesis -> { });
+        for (AudioFrame frame : frames) {
+            recognizer.accept(frame);
+        }
+        recognizer.flush();
+        recognizer.close();
+        for (EngineStat stat : stats) {
+            double value = stat.value().getAsDouble();
+            if (stat.counter()) {
+                assertTrue(value >= 0 && value >= before.get(stat.name()), "counter '" + stat.name() + "' went from "
+                        + before.get(stat.name()) + " to " + value + ": a counter only grows");
+            }
+        }
     }
 
     @Test

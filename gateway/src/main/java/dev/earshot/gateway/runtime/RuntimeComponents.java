@@ -200,6 +200,7 @@ final class RuntimeComponents {
     /** Shares staged components: from now on pipelines bind to them by id. Under the lock. */
     void commit(Staged staged) {
         engines.putAll(staged.engines);
+        staged.engines.values().forEach(engine -> engine.registerStats(registry));
         sinks.putAll(staged.sinks);
         sinkSpecs.putAll(staged.sinkSpecs);
         hooks.putAll(staged.hooks);

@@ -5,13 +5,24 @@ import dev.earshot.gateway.settings.ComponentSpec;
 
 import dev.earshot.spi.audio.AudioFormat;
 import dev.earshot.spi.engine.EngineHealth;
+import dev.earshot.spi.engine.EngineStat;
 import dev.earshot.spi.engine.ModelInfo;
 import dev.earshot.spi.engine.RecognitionListener;
 import dev.earshot.spi.engine.Recognizer;
 import dev.earshot.spi.engine.RecognizerOptions;
 import dev.earshot.spi.engine.SpeechEngine;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,6 +40,10 @@ public final class EngineInstance implements AutoCloseable {
     private final AtomicInteger openRecognizers = new AtomicInteger();
     private final AtomicLong createdRecognizers = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<Meter> meters = new ArrayList<>();
+    /** Held here: a function counter keeps only a weak reference to what it reads. */
+    private final List<EngineStat> exported = new ArrayList<>();
+    private MeterRegistry registry;
 
     public EngineInstance(ComponentSpec spec, SpeechEngine engine) {
         this.spec = requireNonNull(spec, "spec is null");
@@ -53,7 +68,6 @@ public final class EngineInstance implements AutoCloseable {
         return openRecognizers.get();
     }
 
-    /** The engine's own account of its health (e.g. an out-of-process engine restarting its program). */
     /** What the engine says its model is, if it says. */
     public Optional<ModelInfo> modelInfo() {
         try {
@@ -63,6 +77,7 @@ public final class EngineInstance implements AutoCloseable {
         }
     }
 
+    /** The engine's own account of its health (e.g. an out-of-process engine restarting its program). */
     public EngineHealth health() {
         try {
             EngineHealth health = engine.health();
@@ -97,8 +112,59 @@ public final class EngineInstance implements AutoCloseable {
         }
     }
 
+    /**
+     * Exports the engine's own figures ({@link SpeechEngine#stats()}) as {@code earshot.engine.<name>} tagged with the
+     * engine's id and type; removed again by {@link #close()}. A plugin's bad stat (a duplicate name, a value that
+     * throws) costs that stat only, with a warning: the engine still serves.
+     */
+    public synchronized void registerStats(MeterRegistry registry) {
+        if (this.registry != null || closed.get()) {
+            return;
+        }
+        this.registry = registry;
+        List<EngineStat> stats;
+        try {
+            stats = engine.stats();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "engine '" + id() + "': its stats() failed, none exported: "
+                    + PluginCalls.describe(e));
+            return;
+        }
+        Tags tags = Tags.of("engine", id(), "type", spec.type());
+        Set<String> names = new HashSet<>();
+        for (EngineStat stat : stats == null ? List.<EngineStat>of() : stats) {
+            if (stat == null || !names.add(stat.name())) {
+                LOG.log(System.Logger.Level.WARNING, "engine '" + id() + "': stat " + (stat == null ? "null"
+                        : "'" + stat.name() + "' given twice") + " not exported");
+                continue;
+            }
+            String name = "earshot.engine." + stat.name();
+            exported.add(stat);
+            meters.add(stat.counter()
+                    ? FunctionCounter.builder(name, stat, EngineInstance::read).description(stat.description())
+                    .tags(tags).register(registry)
+                    : Gauge.builder(name, stat, EngineInstance::read).description(stat.description()).tags(tags)
+                    .strongReference(true).register(registry));
+        }
+    }
+
+    private static double read(EngineStat stat) {
+        try {
+            return stat.value().getAsDouble();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            if (registry != null) {
+                meters.forEach(registry::remove);
+                meters.clear();
+                exported.clear();
+            }
+        }
         if (closed.compareAndSet(false, true)) {
             try {
                 engine.close();

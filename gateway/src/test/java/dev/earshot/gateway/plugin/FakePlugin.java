@@ -35,6 +35,8 @@ public final class FakePlugin implements Plugin {
     public final List<TranscriptEvent> delivered = new CopyOnWriteArrayList<>();
     public volatile Duration sinkDelay = Duration.ZERO;
     public volatile Duration decodeDelay = Duration.ZERO;
+    /** What the engine reports as its {@link SpeechEngine#stats()} (none unless a test sets some). */
+    public volatile List<dev.earshot.spi.engine.EngineStat> engineStats = List.of();
 
     @Override
     public String name() {
@@ -164,6 +166,11 @@ public final class FakePlugin implements Plugin {
                     }
                 }
             };
+        }
+
+        @Override
+        public List<dev.earshot.spi.engine.EngineStat> stats() {
+            return engineStats;
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.earshot.spi.engine;
 
 import dev.earshot.spi.audio.AudioFormat;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -39,6 +40,15 @@ public interface SpeechEngine extends AutoCloseable {
      */
     default Optional<ModelInfo> modelInfo() {
         return Optional.empty();
+    }
+
+    /**
+     * Figures the engine keeps about itself (recognizers pooled, models loaded), which the host exports in
+     * {@code /q/metrics} tagged with the engine's id: asked once, after the engine is created; each value is then read
+     * on every scrape. The default is none.
+     */
+    default List<EngineStat> stats() {
+        return List.of();
     }
 
     /**

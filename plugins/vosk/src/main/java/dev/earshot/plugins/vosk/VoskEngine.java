@@ -4,6 +4,7 @@ import dev.earshot.spi.PluginConfig;
 import dev.earshot.spi.PluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.engine.EngineStat;
 import dev.earshot.spi.engine.ModelInfo;
 import dev.earshot.spi.engine.RecognitionListener;
 import dev.earshot.spi.engine.RecognizerOptions;
@@ -347,6 +348,22 @@ public final class VoskEngine implements SpeechEngine {
     /** Sessions that started on a new recognizer since the engine was created. */
     public long coldStarts() {
         return coldStarts.get();
+    }
+
+    /**
+     * The recognizer pool in {@code /q/metrics}: {@code earshot_engine_recognizers_kept} (warm now),
+     * {@code earshot_engine_recognizers_reused_total} and {@code earshot_engine_recognizers_created_total} (sessions
+     * that started on a kept and on a new recognizer).
+     */
+    @Override
+    public List<EngineStat> stats() {
+        return List.of(
+                EngineStat.gauge("recognizers.kept", "Reset recognizers kept warm for later sessions (warm-recognizers)",
+                        this::warmRecognizers),
+                EngineStat.counter("recognizers.reused", "Sessions that started on a kept (warm) recognizer",
+                        this::warmStarts),
+                EngineStat.counter("recognizers.created", "Sessions that started on a new recognizer",
+                        this::coldStarts));
     }
 
     /** Frees the model. Idempotent and thread-safe. */

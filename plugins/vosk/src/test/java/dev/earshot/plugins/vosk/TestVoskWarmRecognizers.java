@@ -3,6 +3,7 @@ package dev.earshot.plugins.vosk;
 import dev.earshot.conformance.TestPluginContext;
 import dev.earshot.spi.PluginException;
 import dev.earshot.spi.audio.AudioFormat;
+import dev.earshot.spi.engine.EngineStat;
 import dev.earshot.spi.transcript.Hypothesis;
 import dev.earshot.spi.transcript.Word;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -93,6 +95,13 @@ class TestVoskWarmRecognizers {
             assertEquals(clips.size() - 1, engine.warmStarts(), "every session after the first started warm");
             assertEquals(1, engine.coldStarts());
             assertEquals(0, engine.openRecognizers());
+            // What /q/metrics shows of the pool (the host exports stats() as earshot_engine_*).
+            Map<String, Double> stats = engine.stats().stream()
+                    .collect(Collectors.toMap(EngineStat::name, s -> s.value().getAsDouble()));
+            assertEquals(Map.of("recognizers.kept", 1.0, "recognizers.reused", (double) clips.size() - 1,
+                    "recognizers.created", 1.0), stats);
+            assertEquals(List.of(false, true, true), engine.stats().stream().map(EngineStat::counter).toList(),
+                    "kept is a gauge, reused and created are counters");
         } finally {
             engine.close();
         }
