@@ -41,8 +41,6 @@ public final class EngineInstance implements AutoCloseable {
     private final AtomicLong createdRecognizers = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<Meter> meters = new ArrayList<>();
-    /** Held here: a function counter keeps only a weak reference to what it reads. */
-    private final List<EngineStat> exported = new ArrayList<>();
     private MeterRegistry registry;
 
     public EngineInstance(ComponentSpec spec, SpeechEngine engine) {
@@ -138,13 +136,14 @@ public final class EngineInstance implements AutoCloseable {
                         : "'" + stat.name() + "' given twice") + " not exported");
                 continue;
             }
+            // The meter reads this instance (held by the runtime until it closes, which removes the meter); the
+            // function holds the stat.
             String name = "earshot.engine." + stat.name();
-            exported.add(stat);
             meters.add(stat.counter()
-                    ? FunctionCounter.builder(name, stat, EngineInstance::read).description(stat.description())
+                    ? FunctionCounter.builder(name, this, instance -> read(stat)).description(stat.description())
                     .tags(tags).register(registry)
-                    : Gauge.builder(name, stat, EngineInstance::read).description(stat.description()).tags(tags)
-                    .strongReference(true).register(registry));
+                    : Gauge.builder(name, this, instance -> read(stat)).description(stat.description()).tags(tags)
+                    .register(registry));
         }
     }
 
@@ -162,7 +161,6 @@ public final class EngineInstance implements AutoCloseable {
             if (registry != null) {
                 meters.forEach(registry::remove);
                 meters.clear();
-                exported.clear();
             }
         }
         if (closed.compareAndSet(false, true)) {
