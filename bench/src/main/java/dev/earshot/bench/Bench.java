@@ -115,16 +115,8 @@ public final class Bench {
     GatewayRuntime runtime(Vertx vertx, Plugin plugin, String engineType, List<String> sinks, int frameQueue,
                                    int maxSessions, Path data) {
         Map<ComponentKind, Map<String, Map<String, String>>> components = new EnumMap<>(ComponentKind.class);
-        Map<String, String> engine = new LinkedHashMap<>();
-        engine.put("type", engineType);
-        if (engineType.contains("vosk")) {
-            engine.put("model", model.toString());
-            // No kept recognizers: the modes decode the same clips again and again, and a recognizer that decoded them
-            // before runs about 5 times faster on them (what it composed of the graph is there), which would measure
-            // that cache, not the gateway. The 'warm' mode measures what keeping one saves on other speech.
-            engine.put("warm-recognizers", "0");
-        }
-        components.put(ComponentKind.ENGINE, Map.of("e", engine));
+        components.put(ComponentKind.ENGINE, Map.of("e", engineType.contains("vosk") ? voskEngine(engineType)
+                : Map.of("type", engineType)));
         components.put(ComponentKind.SINK, Map.of("clock", Map.of("type", "clock", "queue-size", "256")));
         PipelineSettings pipeline = new PipelineSettings("bench", true, Optional.empty(), "e", sinks, List.of(),
                 frameQueue, maxSessions);
@@ -133,6 +125,16 @@ public final class Bench {
         GatewayRuntime runtime = new GatewayRuntime(vertx, new SimpleMeterRegistry(), settings, PluginRegistry.of(List.of(plugin)));
         runtime.start();
         return runtime;
+    }
+
+    /**
+     * The settings of a Vosk engine (type {@code vosk}, or the bench's {@code timed-vosk}) on the bench's model, with
+     * no kept recognizers: the modes decode the same clips again and again, and a recognizer that decoded them before
+     * runs about 5 times faster on them (what it composed of the graph is there), which would measure that cache, not
+     * the gateway. The 'warm' mode measures what keeping one saves on other speech.
+     */
+    Map<String, String> voskEngine(String type) {
+        return Map.of("type", type, "model", model.toString(), "warm-recognizers", "0");
     }
 
     static Path tempData() throws Exception {

@@ -141,14 +141,11 @@ final class CapacityBench {
     }
 
     /**
-     * Real-time Vosk sessions (live, LibriVox bench.clips looped) in growing numbers: a step keeps up when no frame was
-     * dropped and the queues stayed shallow.
-     */
-    /**
      * Real-time live sessions the gateway keeps up with, against parallel plain Vosk loops on the same machine, side
      * by side in one run: at each step, N plain loops and then N gateway sessions, each a continuous stream of
-     * speech (the LibriVox clips back to back, 100 ms chunks paced in real time, {@code --seconds} each). Keeping up means nothing dropped and at most 0.5 s of audio waiting
-     * to be decoded: a session's queue (5 frames), a plain loop's lag behind the clock. Stops when both fell behind.
+     * speech (the LibriVox clips back to back, 100 ms chunks paced in real time, {@code --seconds} each). Keeping up
+     * means nothing dropped and at most 0.5 s of audio waiting to be decoded: a session's queue (5 frames), a plain
+     * loop's lag behind the clock. Stops when both fell behind.
      */
     void capacityVosk() throws Exception {
         int seconds = bench.option("seconds", 20);
@@ -207,6 +204,63 @@ final class CapacityBench {
         Bench.table("capacity with Vosk (real-time live sessions that keep up, against parallel plain Vosk loops)", figures);
     }
 
+    /** One real-time stream of {@link #realTimeStreams}: opened on its thread, given each chunk when its time comes. */
+    private interface RealTimeStream {
+        /** @param dueNanos when the chunk's audio became available ({@link System#nanoTime()}) */
+        void chunk(byte[] pcm, int offset, int length, long sequence, long dueNanos) throws Exception;
+
+        /** The step is over: end the stream. */
+        void end() throws Exception;
+    }
+
+    /** Opens a stream on its own thread. */
+    private interface StreamOpener {
+        RealTimeStream open() throws Exception;
+    }
+
+    /**
+     * Runs {@code streams} real-time streams for {@code seconds}, a thread each: the clips back to back (stream i
+     * starting at clip i), a 100 ms chunk handed over when its time comes. Returns when every stream has ended.
+     */
+    private void realTimeStreams(int streams, int seconds, String name, StreamOpener opener) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> threads = new ArrayList<>();
+        for (int s = 0; s < streams; s++) {
+            int index = s;
+            Thread thread = new Thread(() -> {
+                try {
+                    RealTimeStream stream = opener.open();
+                    try {
+                        long sequence = 0;
+                        for (int n = 0; System.nanoTime() < deadline; n++) {
+                            Speech clip = bench.clips.get((index + n) % bench.clips.size());
+                            for (int offset = 0; offset < clip.pcm().length && System.nanoTime() < deadline;
+                                 offset += Speech.FRAME_BYTES, sequence++) {
+                                long due = start + TimeUnit.MILLISECONDS.toNanos(100 * (sequence + 1));
+                                long wait = due - System.nanoTime();
+                                if (wait > 0) {
+                                    TimeUnit.NANOSECONDS.sleep(wait);
+                                }
+                                stream.chunk(clip.pcm(), offset, Math.min(Speech.FRAME_BYTES, clip.pcm().length - offset),
+                                        sequence, due);
+                            }
+                        }
+                    } finally {
+                        stream.end();
+                    }
+                } catch (Exception e) {
+                    System.err.println(name + " " + index + ": " + e);
+                }
+            }, name + "-" + s);
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+    }
+
     /**
      * N gateway live sessions in real time, each one continuous stream (the clips back to back, as a microphone or a
      * WHIP peer sends them) for the step.
@@ -215,41 +269,23 @@ final class CapacityBench {
         AtomicInteger maxQueued = new AtomicInteger();
         AtomicLong dropped = new AtomicLong();
         long cpu = Machine.processCpuNanos();
-        long start = System.nanoTime();
-        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
-        List<Thread> feeders = new ArrayList<>();
-        for (int s = 0; s < sessions; s++) {
-            int index = s;
-            Thread feeder = new Thread(() -> {
-                try {
-                    Session session = pipeline.openSession(SessionRequest.of("bench:rt", AudioFormat.SPEECH_16K, Pacing.LIVE));
-                    long sequence = 0;
-                    for (int n = 0; System.nanoTime() < deadline; n++) {
-                        Speech clip = bench.clips.get((index + n) % bench.clips.size());
-                        for (int offset = 0; offset < clip.pcm().length && System.nanoTime() < deadline;
-                             offset += Speech.FRAME_BYTES, sequence++) {
-                            long wait = start + TimeUnit.MILLISECONDS.toNanos(100 * (sequence + 1)) - System.nanoTime();
-                            if (wait > 0) {
-                                TimeUnit.NANOSECONDS.sleep(wait);
-                            }
-                            int length = Math.min(Speech.FRAME_BYTES, clip.pcm().length - offset);
-                            session.offer(AudioFrame.copyOf(AudioFormat.SPEECH_16K, clip.pcm(), offset, length, sequence, Instant.now()));
-                            maxQueued.accumulateAndGet(session.queuedFrames(), Math::max);
-                        }
-                    }
+        realTimeStreams(sessions, seconds, "rt-feeder", () -> {
+            Session session = pipeline.openSession(SessionRequest.of("bench:rt", AudioFormat.SPEECH_16K, Pacing.LIVE));
+            return new RealTimeStream() {
+                @Override
+                public void chunk(byte[] pcm, int offset, int length, long sequence, long dueNanos) {
+                    session.offer(AudioFrame.copyOf(AudioFormat.SPEECH_16K, pcm, offset, length, sequence, Instant.now()));
+                    maxQueued.accumulateAndGet(session.queuedFrames(), Math::max);
+                }
+
+                @Override
+                public void end() throws Exception {
                     session.end();
                     session.closed().toCompletableFuture().get(120, TimeUnit.SECONDS);
                     dropped.addAndGet(session.droppedFrames());
-                } catch (Exception e) {
-                    System.err.println("feeder " + index + ": " + e);
                 }
-            }, "rt-feeder-" + s);
-            feeder.start();
-            feeders.add(feeder);
-        }
-        for (Thread feeder : feeders) {
-            feeder.join();
-        }
+            };
+        });
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("framesDropped", dropped.get());
         figures.put("maxQueuedSeconds", Bench.round(maxQueued.get() * 0.1));
@@ -266,46 +302,32 @@ final class CapacityBench {
     private Map<String, Object> plainLoops(Model model, int loops, int seconds) throws Exception {
         AtomicLong maxLagNanos = new AtomicLong();
         long cpu = Machine.processCpuNanos();
-        long start = System.nanoTime();
-        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
-        List<Thread> threads = new ArrayList<>();
-        for (int l = 0; l < loops; l++) {
-            int index = l;
-            Thread loop = new Thread(() -> {
-                byte[] chunk = new byte[Speech.FRAME_BYTES];
-                try (Recognizer recognizer = new Recognizer(model, 16000)) {
-                    recognizer.setWords(true);
-                    long sequence = 0;
-                    for (int n = 0; System.nanoTime() < deadline; n++) {
-                        Speech clip = bench.clips.get((index + n) % bench.clips.size());
-                        for (int offset = 0; offset < clip.pcm().length && System.nanoTime() < deadline;
-                             offset += Speech.FRAME_BYTES, sequence++) {
-                            long due = start + TimeUnit.MILLISECONDS.toNanos(100 * (sequence + 1));
-                            long wait = due - System.nanoTime();
-                            if (wait > 0) {
-                                TimeUnit.NANOSECONDS.sleep(wait);
-                            }
-                            maxLagNanos.accumulateAndGet(System.nanoTime() - due, Math::max);
-                            int length = Math.min(Speech.FRAME_BYTES, clip.pcm().length - offset);
-                            System.arraycopy(clip.pcm(), offset, chunk, 0, length);
-                            if (recognizer.acceptWaveForm(chunk, length)) {
-                                recognizer.getResult();
-                            } else {
-                                recognizer.getPartialResult();
-                            }
-                        }
+        realTimeStreams(loops, seconds, "plain-vosk", () -> {
+            Recognizer recognizer = new Recognizer(model, 16000);
+            recognizer.setWords(true);
+            byte[] chunk = new byte[Speech.FRAME_BYTES];
+            return new RealTimeStream() {
+                @Override
+                public void chunk(byte[] pcm, int offset, int length, long sequence, long dueNanos) {
+                    maxLagNanos.accumulateAndGet(System.nanoTime() - dueNanos, Math::max);
+                    System.arraycopy(pcm, offset, chunk, 0, length);
+                    if (recognizer.acceptWaveForm(chunk, length)) {
+                        recognizer.getResult();
+                    } else {
+                        recognizer.getPartialResult();
                     }
-                    recognizer.getFinalResult();
-                } catch (Exception e) {
-                    System.err.println("plain loop " + index + ": " + e);
                 }
-            }, "plain-vosk-" + l);
-            loop.start();
-            threads.add(loop);
-        }
-        for (Thread loop : threads) {
-            loop.join();
-        }
+
+                @Override
+                public void end() {
+                    try {
+                        recognizer.getFinalResult();
+                    } finally {
+                        recognizer.close();
+                    }
+                }
+            };
+        });
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("maxLagSeconds", Bench.round(maxLagNanos.get() / 1e9));
         figures.put("cpuCoresUsed", Bench.round((Machine.processCpuNanos() - cpu) / 1e9 / seconds));

@@ -76,10 +76,8 @@ final class GateBench {
 
         Runtime() throws Exception {
             Map<ComponentKind, Map<String, Map<String, String>>> components = new EnumMap<>(ComponentKind.class);
-            // No kept recognizers: each round's session starts on a new one, as an always-on stream does, instead of on
-            // one that decoded the same audio in the round before (which would make later rounds unrealistically cheap).
-            components.put(ComponentKind.ENGINE, Map.of("vosk", Map.of("type", "vosk", "model", bench.model.toString(),
-                    "warm-recognizers", "0")));
+            // Each round's session starts on a new recognizer, as an always-on stream does (Bench.voskEngine).
+            components.put(ComponentKind.ENGINE, Map.of("vosk", bench.voskEngine("vosk")));
             Map<String, PipelineSettings> pipelines = Map.of(
                     "ungated", new PipelineSettings("ungated", true, Optional.empty(), "vosk", List.of(), List.of(), 50, 128, SpeechGateMode.OFF),
                     "gated", new PipelineSettings("gated", true, Optional.empty(), "vosk", List.of(), List.of(), 50, 128, SpeechGateMode.ON));
