@@ -77,11 +77,14 @@ final class GateAudio {
         return out.toByteArray();
     }
 
-    /** Runs {@code sox -n -r 16000 -c 1 -b 16 FILE <effects>} (once per name) and returns the samples. */
+    /**
+     * Runs {@code sox -R -n -r 16000 -c 1 -b 16 FILE <effects>} (once per name) and returns the samples; {@code -R}
+     * makes sox's noise and dither the same on every run and machine.
+     */
     private byte[] sox(String name, String... effects) throws Exception {
         Path file = folder.resolve(name + ".wav");
         if (!Files.isRegularFile(file)) {
-            List<String> command = new ArrayList<>(List.of("sox", "-n", "-r", "16000", "-c", "1", "-b", "16", file.toString()));
+            List<String> command = new ArrayList<>(List.of("sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", file.toString()));
             command.addAll(List.of(effects));
             Process sox;
             try {

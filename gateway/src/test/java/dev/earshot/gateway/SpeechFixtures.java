@@ -98,13 +98,19 @@ public final class SpeechFixtures {
         }
     }
 
-    /** Runs sox (installed by .ci/run); fails the test with sox's output when it fails. */
+    /**
+     * Runs sox (installed by .ci/run) in its repeatable mode ({@code -R}): the same arguments give the same audio on
+     * every run and machine. Without it, every synthesised noise and every dither (which sox adds when it resamples or
+     * changes the gain of 16-bit audio) is new each run, and a test on noisy speech passes or fails with the draw.
+     * Fails the test with sox's output when sox fails.
+     */
     public static Path sox(String name, String... args) {
         try {
             Files.createDirectories(AUDIO);
             Path out = AUDIO.resolve(name);
             List<String> command = new ArrayList<>();
             command.add("sox");
+            command.add("-R");
             command.addAll(Arrays.asList(args));
             for (int i = 0; i < command.size(); i++) {
                 if (command.get(i).equals("OUT")) {

@@ -149,10 +149,10 @@ class SpeechGatePipelineTest {
                 assertEquals(match.end(), word.end(), 0.05, "end of '" + word.word() + "'");
             }
         }
-        // A gated word can be compared only where ungated decoding found the same word. The room tone (random pink
-        // noise, new each run) turns some ungated words into others ("her less" for "unless"): a CI run had 7 ungated
-        // errors and 4 gated words with no ungated match. So as many gated words as ungated decoding got wrong, and
-        // at least 3, may go unmatched; every matched one must be within 50 ms (above).
+        // A gated word can be compared only where ungated decoding found the same word. The room tone turns some
+        // ungated words into others ("her less" for "unless"): while sox drew new noise each run (before -R), a CI run
+        // had 7 ungated errors and 4 gated words with no ungated match. So as many gated words as ungated decoding got
+        // wrong, and at least 3, may go unmatched; every matched one must be within 50 ms (above).
         int unmatchedAllowed = Math.max(3, wholeErrors);
         assertTrue(compared >= gatedWords.size() - unmatchedAllowed, "nearly every gated word found ungated at its time: "
                 + compared + " of " + gatedWords.size() + " (ungated has " + wholeErrors + " word errors: " + wholeText + ")");
