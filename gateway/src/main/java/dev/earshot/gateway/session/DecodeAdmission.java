@@ -51,7 +51,8 @@ import static java.util.Objects.requireNonNull;
  *
  * <h2>Not live</h2>
  * Uploads ({@code api:transcribe}) and file sources are paced: they are never refused here and are not counted in
- * the load, since they take what decoding time is left and simply finish later. Capture sources of a pipeline
+ * the load, since they take what decoding time is left ({@link DecodeScheduler} runs live sessions first) and simply
+ * finish later. Capture sources of a pipeline
  * (microphones, exec) are counted in the load but not refused: the operator configured them. They do share the
  * decoding threads with live sessions; when they make live sessions fall behind, the lag rule refuses new ones.
  *
@@ -62,9 +63,6 @@ public final class DecodeAdmission {
 
     /** Origin kinds ({@code <kind>:<detail>}) of sessions opened by clients of live protocols: these may be refused. */
     public static final Set<String> ADMITTED_ORIGINS = Set.of("whip", "vosk", "wyoming");
-    /** Origin kinds of real-time audio: counted in the load. */
-    static final Set<String> LIVE_ORIGINS = Set.of("whip", "vosk", "wyoming", "microphone", "exec");
-
     /** How often the runtime samples (a timer; never per frame). */
     public static final Duration SAMPLE_INTERVAL = Duration.ofMillis(250);
     /** Audio over which a session's cost is weighted. */
@@ -130,7 +128,7 @@ public final class DecodeAdmission {
         Track(Load session) {
             this.session = session;
             this.pipeline = session.pipelineName();
-            this.live = LIVE_ORIGINS.contains(kind(session.origin()));
+            this.live = Origins.live(session.origin());
         }
 
         /** Thread-seconds per second of audio, or NaN while too little audio has been seen. */
@@ -289,12 +287,7 @@ public final class DecodeAdmission {
 
     /** Whether sessions of this origin are subject to admission. */
     public static boolean admits(String origin) {
-        return ADMITTED_ORIGINS.contains(kind(origin));
-    }
-
-    private static String kind(String origin) {
-        int colon = origin.indexOf(':');
-        return colon < 0 ? origin : origin.substring(0, colon);
+        return ADMITTED_ORIGINS.contains(Origins.kind(origin));
     }
 
     /**
@@ -349,7 +342,7 @@ public final class DecodeAdmission {
         }
         double total = 0;
         for (Load session : sessions) {
-            if (LIVE_ORIGINS.contains(kind(session.origin()))) {
+            if (Origins.live(session.origin())) {
                 total += costOf(session, tracks.get(session), nowNanos);
             }
         }

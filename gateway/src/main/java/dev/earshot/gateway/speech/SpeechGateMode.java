@@ -1,7 +1,8 @@
 package dev.earshot.gateway.speech;
 
+import dev.earshot.gateway.session.Origins;
+
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * When a pipeline's sessions are gated ({@code earshot.pipelines.<name>.speech-gate}).
@@ -15,9 +16,6 @@ import java.util.Set;
  */
 public enum SpeechGateMode {
     AUTO, ON, OFF;
-
-    /** Origins ({@code <kind>:<detail>}) of live audio, gated under {@code auto}. */
-    static final Set<String> LIVE_ORIGINS = Set.of("microphone", "whip", "exec", "vosk", "wyoming");
 
     /** Reads a setting; the message names the key and the values it takes. */
     public static SpeechGateMode parse(String key, String value) {
@@ -33,10 +31,7 @@ public enum SpeechGateMode {
         return switch (this) {
             case ON -> true;
             case OFF -> false;
-            case AUTO -> {
-                int colon = origin.indexOf(':');
-                yield LIVE_ORIGINS.contains(colon < 0 ? origin : origin.substring(0, colon));
-            }
+            case AUTO -> Origins.live(origin);
         };
     }
 
