@@ -107,7 +107,10 @@ public interface EarshotConfig {
     }
 
     interface RuntimeConfig {
-        /** Threads decoding speech, shared by all sessions (each session decoded in order). 0: one per CPU core. */
+        /**
+         * Threads decoding speech, shared by all sessions (each session decoded in order; live sessions before uploads
+         * and file sources). 0: one per CPU core.
+         */
         @WithDefault("0")
         int decodeThreads();
 

@@ -33,7 +33,8 @@ import static java.util.Objects.requireNonNull;
  * any thread; they only touch the {@link FrameQueue} and volatile flags.</li>
  * <li>Decoding runs as a serial task on the {@link DecodeScheduler}: scheduled at most once at a time, so the
  * recognizer and converter are only ever used by one thread at a time, in order. It is created on the first run
- * (after the session-started hooks) and released by the last one; nothing is created per frame.</li>
+ * (after the session-started hooks) and released by the last one; nothing is created per frame. A live session's
+ * runs go before those of paced sessions (uploads, file sources).</li>
  * <li>The owner's {@link SessionListener} is called on the session's home context (one event loop), guarded so
  * that no call happens after {@link #close()} returns (see {@link ListenerGuard}). A listener may close the session
  * from inside a call.</li>
@@ -41,6 +42,7 @@ import static java.util.Objects.requireNonNull;
  */
 public final class Session implements AudioSession, DecodeAdmission.Load {
 
+    /** Frames one run decodes at most: then the session queues again, behind the others waiting for a thread. */
     private static final int FRAMES_PER_RUN = 16;
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
 
@@ -51,6 +53,8 @@ public final class Session implements AudioSession, DecodeAdmission.Load {
     private final SessionListener listener;
     private final FrameQueue queue;
     private final DecodeScheduler scheduler;
+    /** Real-time audio ({@link Origins#LIVE}): its runs go before paced sessions' on the decoding threads. */
+    private final boolean live;
     /** The level of the last frame taken for decoding (as it came in, before conversion). */
     private final LevelMeter level = new LevelMeter();
     private final CompletableFuture<SessionOutcome> closed = new CompletableFuture<>();
@@ -105,6 +109,7 @@ public final class Session implements AudioSession, DecodeAdmission.Load {
         this.listener = requireNonNull(listener, "listener is null");
         this.queue = new FrameQueue(queueCapacity);
         this.scheduler = requireNonNull(scheduler, "scheduler is null");
+        this.live = Origins.live(info.origin());
         this.callbacks = new ListenerGuard(info.id(), home);
     }
 
@@ -288,7 +293,7 @@ public final class Session implements AudioSession, DecodeAdmission.Load {
     private void schedule() {
         if (scheduled.compareAndSet(0, 1)) {
             try {
-                scheduler.execute(this::runDecodingTask);
+                scheduler.execute(this::runDecodingTask, live);
             } catch (RejectedExecutionException e) {
                 // Only when the gateway is shutting down. This thread holds the schedule flag, so no decoding task
                 // runs for this session: releasing here is safe.

@@ -40,6 +40,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +51,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * speech in real time; a third vosk-server client gets 503 with Retry-After before its handshake and a third
  * Wyoming client an {@code error} event {@code decode-load}; the two admitted ones keep up (their finals account for
  * every sample they sent and arrive right after their last audio); once they ended, a new client is admitted again.
+ * A live stream beside three uploads keeps up too: live sessions' runs go first on the decoding thread, and the
+ * uploads finish later, decoded whole.
  */
 @QuarkusTest
 @TestProfile(AdmissionByDecodeLoadTest.SlowEngine.class)
@@ -134,6 +137,47 @@ class AdmissionByDecodeLoadTest {
         awaitAtMost("the load after both ended", this::load, 0.01);
         Streamed again = voskStream(speech(2));
         assertEquals("samples " + speech(2).length / 2, again.finalText(), "admitted again");
+    }
+
+    @Test
+    void liveSessionsAreDecodedBeforeUploadsThatShareTheThread() throws Exception {
+        // Three uploads of 10 s each need 12 s of the one thread; round robin would give a live stream a quarter of
+        // it (0.25 s per second of audio, below the 0.4 it needs) and it would fall 2-3 s behind. Live runs go first,
+        // so the live stream keeps up and the uploads take what is left and finish later.
+        byte[] upload = wav(speech(10));
+        double decodedBefore = decodedSeconds();
+        List<CompletableFuture<String>> uploads = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            uploads.add(CompletableFuture.supplyAsync(() -> given().contentType("audio/wav").body(upload)
+                    .post("/api/transcribe").then().statusCode(200).extract().path("text")));
+        }
+        awaitAtLeast("the uploads decoding", () -> decodedSeconds() - decodedBefore, 3);
+
+        byte[] speech = speech(7);
+        Streamed live = voskStream(speech);
+        long unfinished = uploads.stream().filter(u -> !u.isDone()).count();
+        assertEquals("samples " + speech.length / 2, live.finalText(), "every live sample decoded");
+        assertTrue(live.finalAfterLastChunk().toMillis() < 1500, "the live stream kept up beside three uploads: its final"
+                + " came " + live.finalAfterLastChunk().toMillis() + " ms after its last audio");
+        assertEquals(3, unfinished, "the uploads were still decoding when the live stream ended, so they shared the thread");
+        for (CompletableFuture<String> done : uploads) {
+            assertEquals("samples " + 10 * 16_000, done.get(60, TimeUnit.SECONDS), "every upload decoded whole");
+        }
+        System.out.printf("live before uploads: a live stream beside three uploads on one thread, final %d ms after its"
+                + " last audio%n", live.finalAfterLastChunk().toMillis());
+    }
+
+    private double decodedSeconds() {
+        return registry.get("earshot.audio.decoded.seconds").tag("pipeline", "default").functionCounter().count();
+    }
+
+    /** 16 kHz mono PCM as a WAV file. */
+    private static byte[] wav(byte[] pcm) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        javax.sound.sampled.AudioFormat format = new javax.sound.sampled.AudioFormat(16_000, 16, 1, true, false);
+        AudioSystem.write(new AudioInputStream(new java.io.ByteArrayInputStream(pcm), format, pcm.length / 2),
+                javax.sound.sampled.AudioFileFormat.Type.WAVE, out);
+        return out.toByteArray();
     }
 
     private double load() {
