@@ -84,7 +84,8 @@ final class GateAudio {
     private byte[] sox(String name, String... effects) throws Exception {
         Path file = folder.resolve(name + ".wav");
         if (!Files.isRegularFile(file)) {
-            List<String> command = new ArrayList<>(List.of("sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", file.toString()));
+            List<String> command = new ArrayList<>(List.of("sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16",
+                    file.toString()));
             command.addAll(List.of(effects));
             Process sox;
             try {
