@@ -179,7 +179,7 @@ public final class Pipeline implements SessionHost {
      */
     @Override
     public SpeechGate openSpeechGate(Session session) {
-        if (!settings.speechGate().gates(session.info().origin())) {
+        if (!settings.speechGate().gates(session.live())) {
             return null;
         }
         try {

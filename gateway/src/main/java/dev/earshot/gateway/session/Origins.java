@@ -5,7 +5,7 @@ import java.util.Set;
 /**
  * Session origins ({@code <kind>:<detail>}, e.g. {@code vosk:127.0.0.1:50312} or {@code api:transcribe}) and which
  * kinds carry real-time audio. One list, read by the decoding threads (live sessions' runs go first), by admission (live
- * sessions make up the decode load) and by the speech gate ({@code speech-gate=auto} gates live audio).
+ * sessions make up the decode load) and by the pipeline's speech gate ({@code speech-gate=auto} gates live audio).
  */
 public final class Origins {
 

@@ -122,6 +122,11 @@ public final class Session implements AudioSession, DecodeAdmission.Load {
         return info;
     }
 
+    /** Whether the session carries real-time audio ({@link Origins#LIVE}). */
+    public boolean live() {
+        return live;
+    }
+
     public String pipelineName() {
         return pipeline.name();
     }

@@ -1,7 +1,5 @@
 package dev.earshot.gateway.speech;
 
-import dev.earshot.gateway.session.Origins;
-
 import java.util.Locale;
 
 /**
@@ -26,12 +24,12 @@ public enum SpeechGateMode {
         }
     }
 
-    /** Whether a session of this origin is gated. */
-    public boolean gates(String origin) {
+    /** Whether a session is gated, given whether it carries live audio (the session's origin says). */
+    public boolean gates(boolean live) {
         return switch (this) {
             case ON -> true;
             case OFF -> false;
-            case AUTO -> Origins.live(origin);
+            case AUTO -> live;
         };
     }
 
