@@ -34,6 +34,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -393,8 +394,11 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     /** Unlists a removed pipeline and removes its meters. */
     void forget(Pipeline pipeline) {
         pipelines.remove(pipeline.name(), pipeline);
-        registry.getMeters().stream().filter(m -> pipeline.name().equals(m.getId().getTag("pipeline")))
-                .forEach(registry::remove);
+        removeMeters(id -> pipeline.name().equals(id.getTag("pipeline")));
+    }
+
+    private void removeMeters(java.util.function.Predicate<io.micrometer.core.instrument.Meter.Id> which) {
+        registry.getMeters().stream().filter(meter -> which.test(meter.getId())).forEach(registry::remove);
     }
 
     /** Creates a pipeline's capture source (a new instance each time the pipeline starts). */
@@ -433,6 +437,12 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
             vertx.cancelTimer(admissionTimer);
             admissionTimer = -1;
         }
+        // The registry is the process's and outlives the runtime; a gauge holds what it reads (a pipeline, a sink's
+        // channel, admission), so meters left behind would keep the stopped runtime reachable and read stale values.
+        Set<String> names = Set.copyOf(pipelines.keySet());
+        removeMeters(id -> (id.getTag("pipeline") != null && names.contains(id.getTag("pipeline")))
+                || id.getTag("sink") != null || id.getName().startsWith("earshot.decode.")
+                || id.getName().equals("earshot.sessions.refused"));
         lifecycle.stopAll();
         if (scheduler != null) {
             scheduler.close();
