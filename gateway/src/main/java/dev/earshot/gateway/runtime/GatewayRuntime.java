@@ -24,6 +24,9 @@ import dev.earshot.gateway.plugin.PluginInstallException;
 import dev.earshot.gateway.plugin.PluginLifecycle;
 import dev.earshot.gateway.plugin.PluginRegistry;
 import dev.earshot.spi.source.CaptureSource;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -39,6 +42,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 import static java.util.Objects.requireNonNull;
 
@@ -78,6 +82,8 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     private volatile int sessionCapacity;
     private volatile DecodeAdmission admission;
     private volatile long admissionTimer = -1;
+    /** Admission's meters, removed when the runtime stops. */
+    private volatile List<Meter> admissionMeters = List.of();
     private volatile String failure;
 
     public GatewayRuntime(Vertx vertx, MeterRegistry registry, RuntimeSettings settings, PluginRegistry plugins) {
@@ -236,18 +242,20 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     private void startAdmission() {
         DecodeAdmission created = new DecodeAdmission(settings.admission(), scheduler.threads());
         admission = created;
-        io.micrometer.core.instrument.Gauge.builder("earshot.decode.load", created, DecodeAdmission::load)
-                .description("Decoding threads the open live sessions need at real time (measured)")
-                .strongReference(true).register(registry);
-        io.micrometer.core.instrument.Gauge.builder("earshot.decode.capacity", created, DecodeAdmission::capacity)
-                .description("Decoding threads live sessions may need together (earshot.admission.max-load times the"
-                        + " decoding threads)").strongReference(true).register(registry);
-        io.micrometer.core.instrument.Gauge.builder("earshot.decode.lag.seconds", created, DecodeAdmission::maxLagSeconds)
-                .description("How far the most lagging live session is behind real time").strongReference(true)
-                .register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("earshot.sessions.refused", created, DecodeAdmission::refused)
-                .description("New sessions refused").tags("reason", dev.earshot.gateway.session.SessionRefusedException.DECODE_LOAD)
-                .register(registry);
+        admissionMeters = List.of(
+                Gauge.builder("earshot.decode.load", created, DecodeAdmission::load)
+                        .description("Decoding threads the open live sessions need at real time (measured)")
+                        .strongReference(true).register(registry),
+                Gauge.builder("earshot.decode.capacity", created, DecodeAdmission::capacity)
+                        .description("Decoding threads live sessions may need together (earshot.admission.max-load"
+                                + " times the decoding threads)").strongReference(true).register(registry),
+                Gauge.builder("earshot.decode.lag.seconds", created, DecodeAdmission::maxLagSeconds)
+                        .description("How far the most lagging live session is behind real time").strongReference(true)
+                        .register(registry),
+                FunctionCounter.builder("earshot.sessions.refused", created, DecodeAdmission::refused)
+                        .description("New sessions refused")
+                        .tags("reason", dev.earshot.gateway.session.SessionRefusedException.DECODE_LOAD)
+                        .register(registry));
         admissionTimer = vertx.setPeriodic(DecodeAdmission.SAMPLE_INTERVAL.toMillis(), id -> created.sample());
     }
 
@@ -397,7 +405,7 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         removeMeters(id -> pipeline.name().equals(id.getTag("pipeline")));
     }
 
-    private void removeMeters(java.util.function.Predicate<io.micrometer.core.instrument.Meter.Id> which) {
+    private void removeMeters(Predicate<Meter.Id> which) {
         registry.getMeters().stream().filter(meter -> which.test(meter.getId())).forEach(registry::remove);
     }
 
@@ -441,8 +449,8 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         // channel, admission), so meters left behind would keep the stopped runtime reachable and read stale values.
         Set<String> names = Set.copyOf(pipelines.keySet());
         removeMeters(id -> (id.getTag("pipeline") != null && names.contains(id.getTag("pipeline")))
-                || id.getTag("sink") != null || id.getName().startsWith("earshot.decode.")
-                || id.getName().equals("earshot.sessions.refused"));
+                || id.getTag("sink") != null);
+        admissionMeters.forEach(registry::remove);
         lifecycle.stopAll();
         if (scheduler != null) {
             scheduler.close();

@@ -52,9 +52,9 @@ import static java.util.Objects.requireNonNull;
  * <h2>Not live</h2>
  * Uploads ({@code api:transcribe}) and file sources are paced: they are never refused here and are not counted in
  * the load, since they take what decoding time is left ({@link DecodeScheduler} runs live sessions first) and simply
- * finish later. Capture sources of a pipeline
- * (microphones, exec) are counted in the load but not refused: the operator configured them. They do share the
- * decoding threads with live sessions; when they make live sessions fall behind, the lag rule refuses new ones.
+ * finish later. Capture sources of a pipeline (microphones, exec) are counted in the load but not refused: the
+ * operator configured them. They do share the decoding threads with live sessions; when they make live sessions fall
+ * behind, the lag rule refuses new ones.
  *
  * <p>Thread-safe: {@link #sample} and {@link #check} are serialised on this object; neither blocks on anything else.
  * Memory is one small record per open session, dropped at the first sample after the session is gone.
@@ -63,6 +63,7 @@ public final class DecodeAdmission {
 
     /** Origin kinds ({@code <kind>:<detail>}) of sessions opened by clients of live protocols: these may be refused. */
     public static final Set<String> ADMITTED_ORIGINS = Set.of("whip", "vosk", "wyoming");
+
     /** How often the runtime samples (a timer; never per frame). */
     public static final Duration SAMPLE_INTERVAL = Duration.ofMillis(250);
     /** Audio over which a session's cost is weighted. */
