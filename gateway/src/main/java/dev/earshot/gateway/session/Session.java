@@ -552,6 +552,7 @@ public final class Session implements AudioSession, DecodeAdmission.Load {
             pipeline.engine().releaseRecognizer(this, recognizer);
             recognizer = null;
         }
+        gate.close();
         pipeline.stopSession(this, reason, started);
         completeClosed(reason);
         callbacks.dispatchLast(() -> listener.onClosed(reason));

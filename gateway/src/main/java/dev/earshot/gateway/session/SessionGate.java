@@ -54,6 +54,13 @@ public final class SessionGate {
         }
     }
 
+    /** Releases the gate's detector when the session ends (on its decoding task, or once no task can run). */
+    void close() {
+        if (gate != null) {
+            gate.close();
+        }
+    }
+
     /** Word times moved from the recognizer's clock (only what it was given) to the stream's. */
     Hypothesis restamp(Hypothesis hypothesis) {
         if (gate == null) {

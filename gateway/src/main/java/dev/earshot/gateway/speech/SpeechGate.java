@@ -44,6 +44,10 @@ public final class SpeechGate {
 
         /** The probability that {@code window()} samples from {@code offset} hold speech. */
         float probability(short[] samples, int offset);
+
+        /** Releases the detector's state (native memory); nothing is judged after. */
+        default void close() {
+        }
     }
 
     /** One stretch that went through: from {@code decoded} seconds on the recognizer's clock = {@code stream}. */
@@ -165,6 +169,11 @@ public final class SpeechGate {
             }
         }
         return match == null ? decodedSeconds : match.stream() + (decodedSeconds - match.decoded());
+    }
+
+    /** Releases the detector; the session ended and gives the gate no more frames. */
+    public void close() {
+        detector.close();
     }
 
     /** Whether speech is going on (the gate is open). */

@@ -38,18 +38,7 @@ public final class SpeechGates implements AutoCloseable {
                     + " and the engine takes " + format);
             return null;
         }
-        SileroVad.Stream stream = detector().stream(format.sampleRate());
-        return new SpeechGate(new SpeechGate.Detector() {
-            @Override
-            public int window() {
-                return stream.window();
-            }
-
-            @Override
-            public float probability(short[] samples, int offset) {
-                return stream.probability(samples, offset);
-            }
-        }, format.sampleRate(), PRE_ROLL, HANG_OVER);
+        return new SpeechGate(detector().stream(format.sampleRate()), format.sampleRate(), PRE_ROLL, HANG_OVER);
     }
 
     private synchronized SileroVad detector() {

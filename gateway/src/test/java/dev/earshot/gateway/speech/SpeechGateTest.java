@@ -18,8 +18,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -94,18 +96,7 @@ class SpeechGateTest {
     }
 
     private static SpeechGate gate() {
-        SileroVad.Stream stream = vad.stream(16_000);
-        return new SpeechGate(new SpeechGate.Detector() {
-            @Override
-            public int window() {
-                return stream.window();
-            }
-
-            @Override
-            public float probability(short[] samples, int offset) {
-                return stream.probability(samples, offset);
-            }
-        }, 16_000, PRE_ROLL, HANG_OVER);
+        return new SpeechGate(vad.stream(16_000), 16_000, PRE_ROLL, HANG_OVER);
     }
 
     @Test
@@ -158,6 +149,40 @@ class SpeechGateTest {
         assertFalse(gate.open(), "closed in the trailing room tone");
         for (int i = 1; i < passed.size(); i++) {
             assertTrue(passed.get(i) > passed.get(i - 1), "in order, none twice: " + passed);
+        }
+    }
+
+    @Test
+    void aStreamCarriesItsStateFromWindowToWindowAndIsReleasedOnce() throws Exception {
+        String clip = SpeechFixtures.librivoxReferences().keySet().iterator().next();
+        byte[] pcm = pcm(SpeechFixtures.LIBRIVOX.resolve(clip));
+        short[] samples = new short[pcm.length / 2];
+        java.nio.ByteBuffer.wrap(pcm).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(samples);
+        float[] first = probabilities(samples, 200);
+        float[] again = probabilities(samples, 200);
+        assertArrayEquals(first, again, "a fresh stream judges the same audio the same way (its state is its own)");
+        float max = 0;
+        for (float p : first) {
+            max = Math.max(max, p);
+        }
+        assertTrue(max > 0.9, "speech heard in the clip's first windows: " + max);
+
+        SileroVad.Stream stream = vad.stream(16_000);
+        SpeechGate gate = new SpeechGate(stream, 16_000, PRE_ROLL, HANG_OVER);
+        gate.close();
+        gate.close();
+        var error = assertThrows(IllegalStateException.class, () -> stream.probability(samples, 0));
+        assertTrue(error.getMessage().contains("closed"), error.getMessage());
+    }
+
+    /** The probabilities of the first {@code windows} windows, through a stream of their own. */
+    private static float[] probabilities(short[] samples, int windows) {
+        try (SileroVad.Stream stream = vad.stream(16_000)) {
+            float[] out = new float[windows];
+            for (int w = 0; w < windows; w++) {
+                out[w] = stream.probability(samples, w * stream.window());
+            }
+            return out;
         }
     }
 
