@@ -37,12 +37,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 
 import static java.util.Objects.requireNonNull;
 
@@ -402,11 +400,12 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
     /** Unlists a removed pipeline and removes its meters. */
     void forget(Pipeline pipeline) {
         pipelines.remove(pipeline.name(), pipeline);
-        removeMeters(id -> pipeline.name().equals(id.getTag("pipeline")));
+        removeMeters(pipeline);
     }
 
-    private void removeMeters(Predicate<Meter.Id> which) {
-        registry.getMeters().stream().filter(meter -> which.test(meter.getId())).forEach(registry::remove);
+    private void removeMeters(Pipeline pipeline) {
+        registry.getMeters().stream().filter(meter -> pipeline.name().equals(meter.getId().getTag("pipeline")))
+                .forEach(registry::remove);
     }
 
     /** Creates a pipeline's capture source (a new instance each time the pipeline starts). */
@@ -447,9 +446,8 @@ public final class GatewayRuntime implements PipelineHost, AutoCloseable {
         }
         // The registry is the process's and outlives the runtime; a gauge holds what it reads (a pipeline, a sink's
         // channel, admission), so meters left behind would keep the stopped runtime reachable and read stale values.
-        Set<String> names = Set.copyOf(pipelines.keySet());
-        removeMeters(id -> (id.getTag("pipeline") != null && names.contains(id.getTag("pipeline")))
-                || id.getTag("sink") != null);
+        // Sinks' meters went with the sinks (closeAll), engines' with the engines.
+        pipelines.values().forEach(this::removeMeters);
         admissionMeters.forEach(registry::remove);
         lifecycle.stopAll();
         if (scheduler != null) {

@@ -354,11 +354,11 @@ final class RuntimeComponents {
 
     /**
      * Closes every component when the runtime stops: sinks deliver what is queued until {@code deadline}
-     * ({@link System#nanoTime()}), then hooks and engines are closed.
+     * ({@link System#nanoTime()}) and their meters go, then hooks and engines are closed (engines take their stats).
      */
     void closeAll(long deadline) {
         for (SinkChannel sink : sinks.values()) {
-            sink.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            closeSink(sink, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
         for (Pipeline.Hook hook : hooks.values()) {
             try {
